@@ -1,0 +1,1 @@
+# Installed layout: include/gpuhal/*.h, lib/libgpuhal_*.a, lib/cmake/gpuhal/.

@@ -1,0 +1,1 @@
+// Registers every built-in driver; filled in with the driver registry.
