@@ -1,1 +1,34 @@
-# Installed layout: include/gpuhal/*.h, lib/libgpuhal_*.a, lib/cmake/gpuhal/.
+# Install rules and the CMake package, so that an application can
+#   find_package(gpuhal REQUIRED)
+#   target_link_libraries(app PRIVATE gpuhal::gpuhal)
+# Every static library in gpuhal::gpuhal's link closure is installed and exported.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(GPUHAL_EXPORTED_TARGETS gpuhal gpuhal_build_options)
+foreach(library IN ITEMS gpuhal_runtime gpuhal_cuda_symbols gpuhal_hip_symbols gpuhal_gpu
+                         gpuhal_cuda gpuhal_hip gpuhal_fake_engine gpuhal_fakes
+                         gpuhal_builtin_drivers)
+  if(TARGET ${library})
+    list(APPEND GPUHAL_EXPORTED_TARGETS ${library})
+  endif()
+endforeach()
+
+install(TARGETS ${GPUHAL_EXPORTED_TARGETS}
+        EXPORT gpuhalTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY runtime/include/gpuhal DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.h")
+install(EXPORT gpuhalTargets NAMESPACE gpuhal::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/gpuhal)
+
+configure_package_config_file(cmake/gpuhalConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/gpuhalConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/gpuhal)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/gpuhalConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/gpuhalConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/gpuhalConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/gpuhal)

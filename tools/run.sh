@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, and run gpuhal on the default device
+# (the first GPU, or the simulated GPU when there is none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install_deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default --target gpuhal-info
+./build/default/tools/gpuhal-info/gpuhal-info

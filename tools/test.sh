@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite under one CMake preset (default: "default";
+# also "asan" or "tsan"), after installing any missing Debian packages. Under the
+# default preset it also installs gpuhal and builds an application against the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-default}"
+bash tools/install_deps.sh
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+ctest --preset "$preset"
+
+if [ "$preset" = default ]; then
+  prefix="$PWD/build/default/install-check"
+  rm -rf "$prefix" build/consumer
+  cmake --install build/default --prefix "$prefix" >/dev/null
+  cmake -S tools/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build build/consumer >/dev/null
+  ./build/consumer/gpuhal_consumer
+fi
