@@ -3,14 +3,14 @@ add_library(gpuhal_build_options INTERFACE)
 target_compile_options(gpuhal_build_options INTERFACE
   -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
 
-if(GPUHAL_SANITIZER STREQUAL "address")
+if("${GPUHAL_SANITIZER}" STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
-elseif(GPUHAL_SANITIZER STREQUAL "thread")
+elseif("${GPUHAL_SANITIZER}" STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
-elseif(NOT GPUHAL_SANITIZER STREQUAL "")
+elseif(NOT "${GPUHAL_SANITIZER}" STREQUAL "")
   message(FATAL_ERROR "GPUHAL_SANITIZER must be '', 'address' or 'thread', not '${GPUHAL_SANITIZER}'")
 endif()
 
