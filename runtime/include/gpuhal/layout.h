@@ -54,6 +54,8 @@ class DescriptorSetLayout final : public RefCounted {
   Result<uint32_t> SlotOfOrdinal(uint32_t ordinal) const;
 
  private:
+  template <typename T, typename... Args>
+  friend T* NewRefCounted(Allocator& allocator, Args&&... args);
   DescriptorSetLayout() = default;
   uint32_t binding_count_ = 0;
   std::array<DescriptorSetLayoutBinding, kMaxBindingsPerSet> bindings_{};
@@ -78,6 +80,8 @@ class PipelineLayout final : public RefCounted {
   uint32_t argument_count() const { return push_constant_base_argument_ + push_constant_count_; }
 
  private:
+  template <typename T, typename... Args>
+  friend T* NewRefCounted(Allocator& allocator, Args&&... args);
   PipelineLayout() = default;
   uint32_t set_count_ = 0;
   std::array<Ref<DescriptorSetLayout>, kMaxDescriptorSets> set_layouts_{};

@@ -1,0 +1,48 @@
+#include "gpuhal/core/resource_set.h"
+
+#include <new>
+
+namespace gpuhal {
+
+size_t ResourceSet::ChunkCapacity() const {
+  return (pool_.block_size() - sizeof(size_t)) / sizeof(const RefCounted*);
+}
+
+Status ResourceSet::Insert(const RefCounted* resource) {
+  if (!resource) return OkStatus();
+  const size_t slot = CacheSlot(resource);
+  if (recent_[slot] == resource) return OkStatus();
+  if (!blocks_ || ChunkCount(blocks_) == ChunkCapacity()) {
+    PoolBlock* block = pool_.AcquireBlock();
+    if (!block) {
+      return ResourceExhaustedError("out of host memory retaining a resource (",
+                                    retained_count_, " retained so far)");
+    }
+    block->next = blocks_;
+    blocks_ = block;
+    new (block->data()) size_t(0);
+  }
+  resource->AddRef();
+  ChunkEntries(blocks_)[ChunkCount(blocks_)++] = resource;
+  recent_[slot] = resource;
+  ++retained_count_;
+  return OkStatus();
+}
+
+Status ResourceSet::InsertAll(std::span<const RefCounted* const> resources) {
+  for (const RefCounted* resource : resources) GPUHAL_RETURN_IF_ERROR(Insert(resource));
+  return OkStatus();
+}
+
+void ResourceSet::Reset() {
+  for (PoolBlock* block = blocks_; block; block = block->next) {
+    const RefCounted** entries = ChunkEntries(block);
+    for (size_t i = 0, count = ChunkCount(block); i < count; ++i) entries[i]->Release();
+  }
+  pool_.ReleaseBlocks(blocks_);
+  blocks_ = nullptr;
+  retained_count_ = 0;
+  recent_.fill(nullptr);
+}
+
+}  // namespace gpuhal
