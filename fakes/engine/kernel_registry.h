@@ -1,0 +1,111 @@
+// Kernels of the simulated GPU are host functions registered by name. A kernel runs its
+// whole grid in one call and reaches device memory only through KernelContext, which
+// checks every access against the address space.
+//
+// Module image format (what a front end's cuModuleLoadData/hipModuleLoadData receives):
+// NUL-terminated text whose first line is "gpuhal-fake-module" and whose other lines are
+// "kernel <name>"; blank lines and lines starting with '#' are ignored. Loading checks
+// that every named kernel is registered.
+#ifndef GPUHAL_FAKES_ENGINE_KERNEL_REGISTRY_H_
+#define GPUHAL_FAKES_ENGINE_KERNEL_REGISTRY_H_
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fakes/engine/memory.h"
+#include "fakes/engine/types.h"
+
+namespace gpuhal::fake {
+
+class KernelContext;
+using KernelFn = void (*)(KernelContext& context);
+
+struct KernelInfo {
+  std::string name;
+  KernelFn fn = nullptr;
+  void* user_data = nullptr;
+  std::vector<uint32_t> param_sizes;
+  std::vector<uint32_t> param_offsets;  // into the packed argument block
+  uint32_t args_bytes = 0;
+};
+
+class KernelContext {
+ public:
+  KernelContext(AddressSpace& memory, const KernelInfo& kernel, const uint8_t* args, Dim3 grid,
+                Dim3 block, uint32_t shared_memory_bytes, int device)
+      : memory_(memory), kernel_(kernel), args_(args), grid_(grid), block_(block),
+        shared_memory_bytes_(shared_memory_bytes), device_(device) {}
+
+  Dim3 grid() const { return grid_; }
+  Dim3 block() const { return block_; }
+  uint32_t shared_memory_bytes() const { return shared_memory_bytes_; }
+  int device() const { return device_; }
+  void* user_data() const { return kernel_.user_data; }
+  const std::string& name() const { return kernel_.name; }
+
+  size_t arg_count() const { return kernel_.param_sizes.size(); }
+  // Parameter i's value; a size mismatch is a kernel bug and faults.
+  template <typename T>
+  T Arg(size_t i) {
+    T value{};
+    if (i >= kernel_.param_sizes.size() || kernel_.param_sizes[i] != sizeof(T)) {
+      Fault("kernel argument index or size mismatch");
+      return value;
+    }
+    std::memcpy(&value, args_ + kernel_.param_offsets[i], sizeof(T));
+    return value;
+  }
+
+  // Host bytes behind [address, address + bytes) or null after recording an
+  // illegal-address fault; the kernel should return once it sees null.
+  uint8_t* Access(uint64_t address, uint64_t bytes);
+  template <typename T>
+  T* Pointer(uint64_t address, uint64_t count = 1) {
+    return reinterpret_cast<T*>(Access(address, count * sizeof(T)));
+  }
+
+  // Makes the launch fail with a sticky kernel fault on the device.
+  void Fault(std::string_view message);
+
+  bool faulted() const { return fault_ != Error::kOk; }
+  Error fault() const { return fault_; }
+  const std::string& fault_message() const { return fault_message_; }
+
+ private:
+  AddressSpace& memory_;
+  const KernelInfo& kernel_;
+  const uint8_t* args_;
+  Dim3 grid_, block_;
+  uint32_t shared_memory_bytes_;
+  int device_;
+  Error fault_ = Error::kOk;
+  std::string fault_message_;
+};
+
+// Thread-safe. Registered kernels live as long as the registry (pointers stay valid).
+class KernelRegistry {
+ public:
+  // Registering a name again replaces what the name resolves to from then on.
+  KernelId Register(std::string_view name, KernelFn fn, std::vector<uint32_t> param_sizes,
+                    void* user_data = nullptr);
+  KernelId Find(std::string_view name) const;  // kNull when unknown
+  const KernelInfo* Get(KernelId id) const;    // null when unknown
+
+  // Parses a module image; on success `names` holds its kernel names, all registered.
+  Error ParseModuleImage(const char* image, std::vector<std::string>* names) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<KernelInfo> kernels_;
+  std::unordered_map<std::string, KernelId> by_name_;
+};
+
+}  // namespace gpuhal::fake
+
+#endif  // GPUHAL_FAKES_ENGINE_KERNEL_REGISTRY_H_

@@ -1,0 +1,61 @@
+#include "fakes/engine/trace.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace gpuhal::fake {
+namespace {
+
+void AppendEscaped(std::string& out, const char* text) {
+  for (const char* c = text; *c; ++c) {
+    if (*c == '"' || *c == '\\') {
+      out += '\\';
+      out += *c;
+    } else if (static_cast<unsigned char>(*c) < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof(buffer), "\\u%04x", *c);
+      out += buffer;
+    } else {
+      out += *c;
+    }
+  }
+}
+
+// Microseconds with nanosecond precision, printed exactly (no floating point).
+void AppendMicros(std::string& out, uint64_t ns) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
+  out += buffer;
+}
+
+}  // namespace
+
+std::string TraceRecorder::ToChromeJson(int device_count) const {
+  std::string out = "{\"traceEvents\":[";
+  bool first = true;
+  for (int device = 0; device < device_count; ++device) {
+    char buffer[128];
+    std::snprintf(buffer, sizeof(buffer),
+                  "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
+                  "\"args\":{\"name\":\"device %d\"}}",
+                  first ? "" : ",\n", device, device);
+    out += buffer;
+    first = false;
+  }
+  for (const TraceSpan& span : spans_) {
+    out += first ? "{\"name\":\"" : ",\n{\"name\":\"";
+    first = false;
+    AppendEscaped(out, span.name);
+    out += "\",\"ph\":\"X\",\"ts\":";
+    AppendMicros(out, span.start_ns);
+    out += ",\"dur\":";
+    AppendMicros(out, span.end_ns - span.start_ns);
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), ",\"pid\":%u,\"tid\":%u}", span.device, span.stream);
+    out += buffer;
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace gpuhal::fake
