@@ -30,6 +30,8 @@ struct CudaVendor {
   using MemoryPool = CUmemoryPool;
   using HostFunction = CUhostFn;
   using DeviceAddress = gpu::DeviceAddress;
+  // Executable container targets this vendor loads, in order of preference.
+  static constexpr std::array<std::string_view, 2> kExecutableTargets = {"cubin", "ptx"};
 
   const CudaSymbols* symbols = nullptr;
   CUdevice device = 0;

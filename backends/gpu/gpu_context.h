@@ -31,6 +31,9 @@ struct GpuContext {
   const DeviceParams* params;
   // Keeps the symbol table alive (a loaded library, or a simulated platform).
   RefCounted* symbol_owner;
+  // The symbol table is the simulated GPU's: executables load their "fake" target
+  // instead of the vendor's (V::kExecutableTargets).
+  bool simulated = false;
 };
 
 // A command buffer for `params`; `mode` is already resolved (never kDeviceDefault).

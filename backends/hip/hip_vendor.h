@@ -31,6 +31,8 @@ struct HipVendor {
   using MemoryPool = hipMemPool_t;
   using HostFunction = hipHostFn_t;
   using DeviceAddress = gpu::DeviceAddress;
+  // Executable container targets this vendor loads, in order of preference.
+  static constexpr std::array<std::string_view, 1> kExecutableTargets = {"hsaco"};
 
   const HipSymbols* symbols = nullptr;
   hipDevice_t device = 0;
