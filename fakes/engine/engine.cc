@@ -55,6 +55,11 @@ Engine::~Engine() {
   }
   work_cv_.notify_all();
   for (std::thread& worker : workers_) worker.join();
+  // Open instances point back at their communicator; break the cycle.
+  comms_.ForEach([](CommRef& ref) {
+    ref.comm->open_collectives.clear();
+    ref.comm->open_p2p.clear();
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -793,7 +798,14 @@ Error Engine::CreateComm(std::span<const int> devices, CommId* out) {
 
 Error Engine::DestroyComm(CommId id) {
   std::lock_guard lock(mu_);
-  return comms_.Erase(Raw(id)) ? Error::kOk : Error::kInvalidHandle;
+  CommRef* ref = comms_.Find(Raw(id));
+  if (ref == nullptr) return Error::kInvalidHandle;
+  // Instances not every rank joined can never run; dropping them breaks the
+  // instance -> communicator reference cycle.
+  ref->comm->open_collectives.clear();
+  ref->comm->open_p2p.clear();
+  comms_.Erase(Raw(id));
+  return Error::kOk;
 }
 
 Error Engine::CommRankCount(CommId id, int* ranks) {

@@ -84,6 +84,13 @@ void AddressSpace::Release(Allocation* allocation) {
   allocation->data = nullptr;
   allocation->owns_data = false;
   allocation->state = Allocation::State::kFreed;
+  freed_bases_.push_back(allocation->base);
+  if (freed_bases_.size() > kMaxFreedRecords) {
+    auto it = by_base_.find(freed_bases_.front());
+    if (last_hit_ == &it->second) last_hit_ = nullptr;
+    by_base_.erase(it);
+    freed_bases_.pop_front();
+  }
 }
 
 Allocation* AddressSpace::FindContaining(uint64_t address) {

@@ -7,6 +7,7 @@
 #define GPUHAL_FAKES_ENGINE_MEMORY_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 
@@ -58,7 +59,11 @@ class AddressSpace {
   static constexpr uint64_t kFirstAddress = uint64_t{1} << 44;
   static constexpr uint64_t kGuardBytes = 64 * 1024;
   static constexpr uint64_t kPage = 4096;
+  // Freed allocations are remembered (for "use after free" messages) up to this many;
+  // older ones are forgotten, and accesses to them report "unmapped" instead.
+  static constexpr size_t kMaxFreedRecords = 1 << 16;
   uint64_t next_address_ = kFirstAddress;
+  std::deque<uint64_t> freed_bases_;
   std::map<uint64_t, Allocation> by_base_;
   std::map<uintptr_t, Allocation*> by_host_;  // pinned + registered, keyed by host start
   Allocation* last_hit_ = nullptr;             // map nodes are stable, so caching is safe

@@ -95,3 +95,25 @@ TEST(EngineMemoryTest, PinnedAndRegisteredHostMemoryHaveDeviceAddresses) {
 
 }  // namespace
 }  // namespace gpuhal::fake
+
+namespace gpuhal::fake {
+namespace {
+
+TEST(AddressSpaceTest, OldFreedRecordsAreForgottenButStillFault) {
+  AddressSpace memory;
+  Allocation* first;
+  ASSERT_OK(memory.Allocate(8, AllocationKind::kDevice, 0, Allocation::State::kLive, &first));
+  uint64_t first_base = first->base;
+  memory.Release(first);
+  for (int i = 0; i < 70000; ++i) {
+    Allocation* a;
+    ASSERT_OK(memory.Allocate(8, AllocationKind::kDevice, 0, Allocation::State::kLive, &a));
+    memory.Release(a);
+  }
+  std::string why;
+  EXPECT_EQ(nullptr, memory.Translate(first_base, 4, &why));
+  EXPECT_NE(why.find("unmapped"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace gpuhal::fake
