@@ -1,0 +1,88 @@
+// Failure propagation: a failed semaphore, or a device fault, reaches every semaphore
+// that depends on it and every host waiter, with the failure's status.
+#include <thread>
+
+#include "conformance/conformance_fixture.h"
+
+namespace gpuhal::conformance {
+namespace {
+
+class FailureTest : public ConformanceTest {};
+CTS_INSTANTIATE(FailureTest);
+
+TEST_P(FailureTest, HostFailureUpstreamReachesEveryDownstreamSemaphore) {
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> upstream, NewHostSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> middle, NewSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> unrelated, NewSemaphore(0));
+  const uint32_t value = 5;
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, Record([&](CommandBuffer& commands) {
+                             return commands.FillBuffer({buffer.get()}, &value, 4);
+                           }));
+  CTS_ASSERT_OK(Submit(*fill, {{upstream.get(), 1}}, {{middle.get(), 1}}));
+  CTS_ASSERT_OK(Submit(*fill, {{middle.get(), 1}}, {{downstream.get(), 1}, {unrelated.get(), 1}}));
+  upstream->Fail(AbortedError("upstream producer gave up"));
+  CTS_EXPECT_CODE(middle->Wait(1, LongTimeout()), kAborted);
+  CTS_EXPECT_CODE(downstream->Wait(1, LongTimeout()), kAborted);
+  CTS_EXPECT_CODE(unrelated->Query(), kAborted);
+}
+
+TEST_P(FailureTest, SubmissionWaitingOnAlreadyFailedSemaphoreFailsItsSignals) {
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> failed, NewSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  failed->Fail(DataLossError("lost"));
+  const SemaphorePoint waits[] = {{failed.get(), 1}}, signals[] = {{done.get(), 1}};
+  const Status submitted = device().QueueBarrier(kAnyQueue, waits, signals);
+  // Either the submission is refused with the failure, or it is accepted and the failure
+  // reaches its signal; it must never run as if the wait had been met.
+  if (!submitted.ok()) {
+    EXPECT_EQ(submitted.code(), StatusCode::kDataLoss) << submitted;
+  } else {
+    CTS_EXPECT_CODE(done->Wait(1, LongTimeout()), kDataLoss);
+  }
+}
+
+TEST_P(FailureTest, FailureReachesHostWaitersOfDeviceWork) {
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  const SemaphorePoint waits[] = {{gate.get(), 1}}, signals[] = {{done.get(), 1}};
+  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, waits, signals));
+  Status waited;
+  std::thread waiter([&] { waited = done->Wait(1, LongTimeout()); });
+  gate->Fail(CancelledError("cancelled by the test"));
+  waiter.join();
+  CTS_EXPECT_CODE(waited, kCancelled);
+}
+
+// A kernel that writes far outside its buffer faults the device; the submission's
+// signals fail, and so does work waiting on them. Only on the simulated GPU: on a real
+// GPU the fault would take the context down for every later case.
+TEST_P(FailureTest, DeviceFaultFailsSignalsAndDependents) {
+  if (!simulated()) GTEST_SKIP() << "faults a real GPU's context";
+  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_out_of_bounds"}));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(64));
+  CTS_ASSERT_OK_AND_ASSIGN(
+      Ref<CommandBuffer> fault, Record([&](CommandBuffer& commands) {
+        const SetBindings sets[] = {{0, {{0, buffer.get()}}}};
+        const uint32_t constants[] = {1};
+        return RecordDispatch(commands, kernels, 0, sets, constants, {1, 1, 1});
+      }));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> faulted, NewSemaphore(0));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
+  const SemaphorePoint after_fault[] = {{faulted.get(), 1}};
+  const SemaphorePoint downstream_signal[] = {{downstream.get(), 1}};
+  CTS_ASSERT_OK(Submit(*fault, {}, {{faulted.get(), 1}}));
+  const Status barrier = device().QueueBarrier(kAnyQueue, after_fault, downstream_signal);
+  const Status waited = faulted->Wait(1, LongTimeout());
+  EXPECT_FALSE(waited.ok()) << "a faulting dispatch signalled success";
+  EXPECT_NE(waited.code(), StatusCode::kDeadlineExceeded) << waited;
+  if (barrier.ok()) {
+    const Status downstream_waited = downstream->Wait(1, LongTimeout());
+    EXPECT_FALSE(downstream_waited.ok());
+    EXPECT_NE(downstream_waited.code(), StatusCode::kDeadlineExceeded) << downstream_waited;
+  }
+}
+
+}  // namespace
+}  // namespace gpuhal::conformance
