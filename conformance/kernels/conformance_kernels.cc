@@ -9,8 +9,9 @@
 #include <mutex>
 #include <string>
 
-#include "conformance/kernels/conformance_kernels.inc"
 #include "conformance/kernels/kernel_dialect.h"
+// The kernels, after the dialect that defines their macros.
+#include "conformance/kernels/conformance_kernels.inc"
 
 namespace gpuhal::kernels {
 
