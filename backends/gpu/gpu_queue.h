@@ -1,0 +1,295 @@
+// One queue of a GPU device: its dispatch stream, the lock that orders issues onto it,
+// and the completion thread that observes issued work finishing.
+//
+// Completion is observed by waiting on each issued action's recorded completion event,
+// in issue order, on a thread the queue owns: never through a host function on the
+// stream, which is measurably slower and may not call the vendor API. While work is in
+// flight the thread sits in V::SynchronizeEvent (the vendor's lowest-latency wait); with
+// nothing in flight it sleeps on a condition variable.
+#ifndef GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
+#define GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <utility>
+
+#include "backends/gpu/event_pool.h"
+#include "backends/gpu/gpu_buffer.h"
+#include "backends/gpu/gpu_context.h"
+#include "backends/gpu/queue_action.h"
+#include "backends/gpu/vendor.h"
+#include "backends/gpu/vendor_binding.h"
+#include "gpuhal/ref.h"
+#include "gpuhal/status.h"
+
+namespace gpuhal::gpu {
+
+template <Vendor V>
+class GpuQueue final : public RefCounted {
+ public:
+  // Called on the completion thread, with no lock held, once `action`'s work has ended;
+  // `status` is the device's verdict on it.
+  using CompletionHandler = void (*)(void* owner, QueueAction<V>& action, const Status& status);
+
+  static Result<Ref<GpuQueue>> Create(Allocator& allocator, const GpuContext<V>& context,
+                                      Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
+                                      uint32_t index, CompletionHandler on_complete, void* owner) {
+    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding->Current());
+    GPUHAL_ASSIGN_OR_RETURN(typename V::Stream stream, vendor.CreateStream());
+    Ref<GpuQueue> queue = MakeRef<GpuQueue>(allocator, context, std::move(binding),
+                                            std::move(events), index, stream, on_complete, owner);
+    if (!queue) {
+      vendor.DestroyStream(stream).IgnoreError();
+      return ResourceExhaustedError("queue: the host allocator could not provide ",
+                                    sizeof(GpuQueue), " bytes");
+    }
+    queue->completion_thread_ = std::thread([q = queue.get()] { q->CompletionLoop(); });
+    return queue;
+  }
+
+  uint32_t index() const { return index_; }
+  typename V::Stream stream() const { return stream_; }
+
+  // Puts `action`'s work on the stream: GPU-side waits on the events serving its waits,
+  // its command buffers or deallocation, then its completion event, after which device
+  // signals are announced on its signal semaphores of this device. Sets
+  // `announced_device_signal` when it announced one.
+  //
+  // OK: the action is in flight and will reach the completion handler (with
+  // action.failure set when part of the issue failed: work already on the stream must
+  // finish before the action's resources can go). An error: nothing of the action is
+  // in flight; the caller fails it.
+  Status Issue(QueueAction<V>& action, bool& announced_device_signal) {
+    announced_device_signal = false;
+    std::lock_guard<std::mutex> issue_lock(issue_mutex_);
+    Result<V> current = binding_->Current();
+    if (!current.ok()) return current.status();
+    const V& vendor = *current;
+
+    Status work_status;
+    bool work_enqueued = false;
+    for (ActionWait<V>& wait : action.waits) {
+      if (wait.state != ActionWait<V>::State::kDeviceEvent) continue;
+      work_status = vendor.StreamWaitEvent(stream_, wait.event->handle());
+      if (!work_status.ok()) break;
+    }
+    if (work_status.ok()) {
+      for (CommandBuffer* command_buffer : action.command_buffers) {
+        work_status = IssueCommandBuffer<V>(context_, *command_buffer, stream_);
+        if (!work_status.ok()) break;
+        work_enqueued = true;
+      }
+    }
+    if (work_status.ok() && action.kind == ActionKind::kDeallocate &&
+        action.deallocation->TakeQueueAllocation()) {
+      work_status = vendor.FreeAsync(action.deallocation->device_address(), stream_);
+      work_enqueued |= work_status.ok();
+    }
+
+    Result<PooledEvent<V>*> event = events_->Acquire();
+    Status record_status = event.status();
+    if (event.ok()) {
+      record_status = vendor.RecordEvent((*event)->handle(), stream_);
+      if (!record_status.ok()) (*event)->Release();
+    }
+    if (!record_status.ok()) {
+      // Without a completion event nobody can tell when enqueued work ends.
+      if (work_enqueued) vendor.SynchronizeStream(stream_).IgnoreError();
+      return work_status.ok() ? record_status : work_status;
+    }
+    action.completion_event = *event;
+    if (work_status.ok()) {
+      for (ActionSignal<V>& signal : action.signals) {
+        if (!signal.device_semaphore) continue;
+        // Best effort: without the announcement, waits resolve through the host value.
+        if (signal.device_semaphore->AddDeviceSignal(signal.value, **event).ok()) {
+          announced_device_signal = true;
+        }
+      }
+    } else {
+      action.failure = work_status;
+    }
+
+    std::lock_guard<std::mutex> lock(mutex_);
+    action.next = nullptr;
+    (in_flight_tail_ ? in_flight_tail_->next : in_flight_head_) = &action;
+    in_flight_tail_ = &action;
+    ++in_flight_count_;
+    work_available_.notify_one();
+    return OkStatus();
+  }
+
+  // Reserves `byte_length` bytes from `pool` in stream order: the address is known at
+  // once and usable by work ordered after this point of the stream.
+  Result<DeviceAddress> AllocateAsync(typename V::MemoryPool pool, size_t byte_length) {
+    std::lock_guard<std::mutex> issue_lock(issue_mutex_);
+    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
+    return vendor.AllocateAsync(pool, byte_length, stream_);
+  }
+
+  // Synchronous copies between host memory and `address`, ordered after everything
+  // issued on this queue so far, staged through pinned memory.
+  Status Write(std::span<const std::byte> source, DeviceAddress target) {
+    return Transfer(source.size(),
+                    [&](const V& vendor, std::byte* staging, size_t offset, size_t length,
+                        bool after_sync) -> Status {
+                      if (after_sync) return OkStatus();
+                      std::memcpy(staging, source.data() + offset, length);
+                      return vendor.CopyHostToDeviceAsync(target + offset, staging, length,
+                                                          stream_);
+                    });
+  }
+  Status Read(DeviceAddress source, std::span<std::byte> target) {
+    return Transfer(target.size(),
+                    [&](const V& vendor, std::byte* staging, size_t offset, size_t length,
+                        bool after_sync) -> Status {
+                      if (after_sync) {
+                        std::memcpy(target.data() + offset, staging, length);
+                        return OkStatus();
+                      }
+                      return vendor.CopyDeviceToHostAsync(staging, source + offset, length,
+                                                          stream_);
+                    });
+  }
+
+  size_t in_flight_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return in_flight_count_;
+  }
+
+  // For tests: while paused, the completion thread observes nothing, so issued work
+  // stays in flight as far as the host can tell (and, on the deterministic simulated
+  // GPU, nothing drives it).
+  void SetCompletionPausedForTesting(bool paused) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = paused;
+    work_available_.notify_one();
+  }
+
+ private:
+  template <typename T, typename... Args>
+  friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
+
+  static constexpr size_t kStagingChunkBytes = size_t{4} << 20;
+
+  GpuQueue(const GpuContext<V>& context, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
+           uint32_t index, typename V::Stream stream, CompletionHandler on_complete, void* owner)
+      : context_(context),
+        binding_(std::move(binding)),
+        events_(std::move(events)),
+        index_(index),
+        stream_(stream),
+        on_complete_(on_complete),
+        owner_(owner) {}
+
+  // Completes everything in flight first.
+  ~GpuQueue() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      paused_ = false;
+      work_available_.notify_one();
+    }
+    if (completion_thread_.joinable()) completion_thread_.join();
+    if (binding_->vendor().MakeCurrent().ok()) {
+      binding_->vendor().DestroyStream(stream_).IgnoreError();
+    }
+  }
+
+  void CompletionLoop() {
+    // Completion may release memory and events: vendor calls need the device current.
+    binding_->vendor().MakeCurrent().IgnoreError();
+    for (;;) {
+      QueueAction<V>* action = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        work_available_.wait(
+            lock, [&] { return (in_flight_head_ && !paused_) || (stopping_ && !in_flight_head_); });
+        if (!in_flight_head_) return;
+        // Only this thread removes entries, so the head stays valid unlocked.
+        action = in_flight_head_;
+      }
+      const Status status = binding_->vendor().SynchronizeEvent(action->completion_event->handle());
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        in_flight_head_ = action->next;
+        if (!in_flight_head_) in_flight_tail_ = nullptr;
+        --in_flight_count_;
+      }
+      action->next = nullptr;
+      on_complete_(owner_, *action, status);
+    }
+  }
+
+  // Moves `total` bytes through a pinned staging buffer in chunks. `step(vendor,
+  // staging, offset, length, after_sync)` enqueues a chunk's copy (after_sync false)
+  // and consumes it once the stream has caught up (after_sync true).
+  template <typename Step>
+  Status Transfer(size_t total, Step&& step) {
+    if (total == 0) return OkStatus();
+    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
+    const size_t staging_bytes = total < kStagingChunkBytes ? total : kStagingChunkBytes;
+    GPUHAL_ASSIGN_OR_RETURN(void* staging_memory, vendor.AllocateHost(staging_bytes));
+    auto* staging = static_cast<std::byte*>(staging_memory);
+    Status status;
+    for (size_t offset = 0; offset < total && status.ok(); offset += staging_bytes) {
+      const size_t length = total - offset < staging_bytes ? total - offset : staging_bytes;
+      status = TransferChunk(vendor, [&](bool after_sync) {
+        return step(vendor, staging, offset, length, after_sync);
+      });
+    }
+    vendor.FreeHost(staging).IgnoreError();
+    return status;
+  }
+
+  template <typename Chunk>
+  Status TransferChunk(const V& vendor, Chunk&& chunk) {
+    PooledEvent<V>* done = nullptr;
+    {
+      // Ordered after the queue's issued work; waiting happens outside the lock so that
+      // other issues proceed meanwhile.
+      std::lock_guard<std::mutex> issue_lock(issue_mutex_);
+      GPUHAL_RETURN_IF_ERROR(chunk(false));
+      GPUHAL_ASSIGN_OR_RETURN(done, events_->Acquire());
+      const Status recorded = vendor.RecordEvent(done->handle(), stream_);
+      if (!recorded.ok()) {
+        done->Release();
+        vendor.SynchronizeStream(stream_).IgnoreError();
+        return recorded;
+      }
+    }
+    Status status = vendor.SynchronizeEvent(done->handle());
+    done->Release();
+    GPUHAL_RETURN_IF_ERROR(status);
+    return chunk(true);
+  }
+
+  const GpuContext<V>& context_;
+  Ref<VendorBinding<V>> binding_;
+  Ref<GpuEventPool<V>> events_;
+  const uint32_t index_;
+  const typename V::Stream stream_;
+  const CompletionHandler on_complete_;
+  void* const owner_;
+
+  std::mutex issue_mutex_;  // orders work onto stream_
+
+  mutable std::mutex mutex_;  // guards what follows
+  std::condition_variable work_available_;
+  QueueAction<V>* in_flight_head_ = nullptr;
+  QueueAction<V>* in_flight_tail_ = nullptr;
+  size_t in_flight_count_ = 0;
+  bool paused_ = false;
+  bool stopping_ = false;
+  std::thread completion_thread_;
+};
+
+}  // namespace gpuhal::gpu
+
+#endif  // GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_

@@ -1,0 +1,618 @@
+// Queue ordering, semaphores, failure propagation, allocation and bookkeeping of the GPU
+// device, on the simulated GPU through the fake-cuda and fake-hip drivers, under both the
+// deterministic and the threaded schedule. Only queue operations that need no command
+// buffers are used: barriers, host and device semaphores, alloca/dealloca and
+// synchronous transfers.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/gpu/gpu_device_diagnostics.h"
+#include "fakes/drivers/fake_drivers.h"
+#include "gpuhal/allocator.h"
+#include "gpuhal/device.h"
+#include "gpuhal/driver.h"
+#include "gpuhal/semaphore.h"
+
+namespace gpuhal::gpu {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr auto kLongWait = seconds(20);
+
+struct DeviceConfig {
+  const char* scheme;
+  const char* schedule;
+};
+
+std::string ConfigName(const testing::TestParamInfo<DeviceConfig>& info) {
+  std::string name = std::string(info.param.scheme) + "_" + info.param.schedule;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name;
+}
+
+class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fake::RegisterFakeDrivers(registry_).ok());
+    device_ = OpenDevice("");
+    ASSERT_TRUE(device_);
+  }
+
+  void TearDown() override {
+    if (device_) ExpectQuiescent(*device_);
+    device_.reset();
+    other_device_.reset();
+    EXPECT_EQ(allocator_.live_bytes(), 0u);
+  }
+
+  bool threaded() const { return std::string(GetParam().schedule) == "threaded"; }
+
+  std::string Uri(const std::string& extra) const {
+    std::string uri = std::string(GetParam().scheme) + "://0?schedule=" + GetParam().schedule;
+    if (!extra.empty()) uri += "&" + extra;
+    return uri;
+  }
+
+  Ref<Device> OpenDevice(const std::string& extra) {
+    Result<Ref<Device>> device = registry_.CreateDevice(Uri(extra), allocator_);
+    EXPECT_TRUE(device.ok()) << device.status();
+    return device.ok() ? *device : Ref<Device>();
+  }
+
+  GpuDeviceDiagnostics& diagnostics(Device& device) { return *DiagnosticsOf(device); }
+  GpuDeviceCounts counts() { return diagnostics(*device_).counts(); }
+
+  // Waits (bounded) until nothing is pending or in flight and every pooled object has
+  // come back, then checks it.
+  void ExpectQuiescent(Device& device) {
+    const auto deadline = std::chrono::steady_clock::now() + kLongWait;
+    GpuDeviceCounts now;
+    for (;;) {
+      now = diagnostics(device).counts();
+      const bool quiet = now.actions.pending_actions == 0 && now.actions.live_actions == 0 &&
+                         now.in_flight_actions == 0 && now.acquired_events == 0 &&
+                         now.acquired_timepoints == 0;
+      if (quiet || std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    EXPECT_EQ(now.actions.pending_actions, 0u);
+    EXPECT_EQ(now.actions.live_actions, 0u);
+    EXPECT_EQ(now.in_flight_actions, 0u);
+    EXPECT_EQ(now.acquired_events, 0u);
+    EXPECT_EQ(now.acquired_timepoints, 0u);
+    EXPECT_LE(now.idle_events, device.params().event_pool_capacity);
+  }
+
+  Ref<Semaphore> DeviceSemaphore(uint64_t value = 0, Device* device = nullptr) {
+    Result<Ref<Semaphore>> semaphore = (device ? device : device_.get())->CreateSemaphore(value);
+    EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+    return *semaphore;
+  }
+  Ref<Semaphore> HostSemaphore(uint64_t value = 0) {
+    Result<Ref<Semaphore>> semaphore = CreateHostSemaphore(value, allocator_);
+    EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+    return *semaphore;
+  }
+
+  Status Barrier(std::vector<SemaphorePoint> waits, std::vector<SemaphorePoint> signals,
+                 QueueAffinity affinity = kAnyQueue) {
+    return device_->QueueBarrier(affinity, waits, signals);
+  }
+
+  static bool Reached(Semaphore& semaphore, uint64_t value) {
+    return semaphore.Wait(value, Timeout::Immediate()).ok();
+  }
+  static Status WaitLong(Semaphore& semaphore, uint64_t value) {
+    return semaphore.Wait(value, Timeout::After(kLongWait));
+  }
+
+  // Gives the simulated GPU every chance to run what it may: the deterministic engine
+  // runs what is ready; the threaded one gets time.
+  void LetDeviceRun(Device& device) {
+    if (threaded()) {
+      std::this_thread::sleep_for(milliseconds(20));
+    } else {
+      fake::Engine* engine = fake::SimulatedEngineOf(device);
+      ASSERT_NE(engine, nullptr);
+      while (engine->Step()) {
+      }
+    }
+  }
+
+  CountingAllocator allocator_;
+  DriverRegistry registry_;
+  Ref<Device> device_;
+  Ref<Device> other_device_;
+};
+
+INSTANTIATE_TEST_SUITE_P(FakeDevices, GpuQueueTest,
+                         testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
+                                         DeviceConfig{"fake-cuda", "threaded"},
+                                         DeviceConfig{"fake-hip", "deterministic"},
+                                         DeviceConfig{"fake-hip", "threaded"}),
+                         ConfigName);
+
+// Wait before signal, in every direction ------------------------------------------------
+
+TEST_P(GpuQueueTest, WaitBeforeSignalInEveryDirection) {
+  for (bool wait_on_device : {false, true}) {
+    for (bool signal_device : {false, true}) {
+      SCOPED_TRACE(testing::Message() << (wait_on_device ? "device" : "host") << " -> "
+                                      << (signal_device ? "device" : "host"));
+      Ref<Semaphore> waited = wait_on_device ? DeviceSemaphore() : HostSemaphore();
+      Ref<Semaphore> signalled = signal_device ? DeviceSemaphore() : HostSemaphore();
+      ASSERT_TRUE(Barrier({{waited.get(), 1}}, {{signalled.get(), 1}}).ok());
+      LetDeviceRun(*device_);
+      EXPECT_FALSE(Reached(*signalled, 1));
+      EXPECT_EQ(counts().actions.pending_actions, 1u);
+      if (wait_on_device) {
+        ASSERT_TRUE(Barrier({}, {{waited.get(), 1}}).ok());
+      } else {
+        ASSERT_TRUE(waited->Signal(1).ok());
+      }
+      EXPECT_TRUE(WaitLong(*signalled, 1).ok());
+      EXPECT_TRUE(WaitLong(*waited, 1).ok());
+    }
+  }
+}
+
+TEST_P(GpuQueueTest, DeviceToDeviceWaitIsIssuedOnTheGpuWithoutAHostTrip) {
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  // The consumer is issued already, waiting on the producer's event on the GPU, while the
+  // host has not seen the producer complete.
+  GpuDeviceCounts now = counts();
+  EXPECT_EQ(now.actions.pending_actions, 0u);
+  EXPECT_EQ(now.in_flight_actions, 2u);
+  EXPECT_EQ(now.actions.device_event_waits, 1u);
+  EXPECT_EQ(*produced->Query(), 0u);
+  if (!threaded()) {
+    // Nothing has driven the deterministic GPU: the producer has not even run.
+    EXPECT_GT(fake::SimulatedEngineOf(*device_)->PendingOperationCount(), 0u);
+  }
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_EQ(*produced->Query(), 1u);
+}
+
+TEST_P(GpuQueueTest, DeviceWaitAcrossQueuesIsServedByTheEvent) {
+  device_.reset();
+  device_ = OpenDevice("queues=2");
+  ASSERT_TRUE(device_);
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}, /*affinity=*/1).ok());
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}, /*affinity=*/2).ok());
+  EXPECT_EQ(counts().actions.device_event_waits, 1u);
+  EXPECT_EQ(counts().in_flight_actions, 2u);
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+}
+
+TEST_P(GpuQueueTest, PendingDeviceWaitIsReleasedByARecordedDeviceSignal) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  // The consumer waits first; nothing signals `produced` yet.
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  EXPECT_EQ(counts().actions.pending_actions, 2u);
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  // Releasing the producer recorded its device signal, which served the consumer.
+  EXPECT_EQ(counts().actions.pending_actions, 0u);
+  EXPECT_EQ(counts().actions.device_event_waits, 1u);
+  EXPECT_EQ(counts().in_flight_actions, 2u);
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+}
+
+// Reference mistake 1: an event handed out before it is recorded lets work run early.
+TEST_P(GpuQueueTest, ConsumerSubmittedBeforeProducerDoesNotRunEarly) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  for (int i = 0; i < 3; ++i) LetDeviceRun(*device_);
+  EXPECT_FALSE(Reached(*consumed, 1));
+  EXPECT_FALSE(Reached(*produced, 1));
+  EXPECT_EQ(counts().actions.pending_actions, 2u);
+  EXPECT_EQ(counts().acquired_events, 0u);  // no event was taken for an unrecorded signal
+
+  ASSERT_TRUE(gate->Signal(1).ok());
+  ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_EQ(*produced->Query(), 1u);
+}
+
+// Reference mistake 2: one wait matching several signals must take exactly one event.
+TEST_P(GpuQueueTest, OneWaitMatchingSeveralSignalsTakesOneEvent) {
+  const GpuDeviceCounts initial = counts();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  for (uint64_t value = 1; value <= 3; ++value) {
+    ASSERT_TRUE(Barrier({}, {{produced.get(), value}}).ok());
+  }
+  EXPECT_EQ(counts().acquired_timepoints, 3u);
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  EXPECT_EQ(counts().actions.device_event_waits, 1u);
+  EXPECT_EQ(counts().acquired_events, 4u);  // three producers and the consumer
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+  ASSERT_TRUE(WaitLong(*produced, 3).ok());
+  ExpectQuiescent(*device_);
+  EXPECT_EQ(counts().acquired_events, initial.acquired_events);
+  EXPECT_EQ(counts().live_events, counts().idle_events);
+}
+
+// Reference mistake 3: the action must copy the caller's arrays.
+TEST_P(GpuQueueTest, CallerArraysMayChangeRightAfterSubmission) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> intended = DeviceSemaphore();
+  Ref<Semaphore> decoy = DeviceSemaphore();
+  auto waits =
+      std::make_unique<std::vector<SemaphorePoint>>(std::vector<SemaphorePoint>{{gate.get(), 1}});
+  auto signals = std::make_unique<std::vector<SemaphorePoint>>(
+      std::vector<SemaphorePoint>{{intended.get(), 7}});
+  ASSERT_TRUE(device_->QueueBarrier(kAnyQueue, *waits, *signals).ok());
+  (*waits)[0] = {decoy.get(), 100};
+  (*signals)[0] = {decoy.get(), 5};
+  waits.reset();
+  signals.reset();
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_TRUE(WaitLong(*intended, 7).ok());
+  EXPECT_EQ(*decoy->Query(), 0u);
+}
+
+// Ordering at scale --------------------------------------------------------------------
+
+TEST_P(GpuQueueTest, ChainOfHundredSubmissions) {
+  Ref<Semaphore> timeline = DeviceSemaphore();
+  for (uint64_t i = 0; i < 100; ++i) {
+    ASSERT_TRUE(Barrier({{timeline.get(), i}}, {{timeline.get(), i + 1}}).ok());
+  }
+  EXPECT_TRUE(WaitLong(*timeline, 100).ok());
+}
+
+TEST_P(GpuQueueTest, ChainOfHundredSubmissionsInReverseOrder) {
+  Ref<Semaphore> gate = HostSemaphore();
+  std::vector<Ref<Semaphore>> links;
+  for (int i = 0; i <= 100; ++i) links.push_back(i % 2 ? HostSemaphore() : DeviceSemaphore());
+  // Link i waits on link i-1 and signals link i; submitted last link first.
+  for (int i = 100; i >= 1; --i) {
+    ASSERT_TRUE(Barrier({{links[i - 1].get(), 1}}, {{links[i].get(), 1}}).ok());
+  }
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{links[0].get(), 1}}).ok());
+  EXPECT_EQ(counts().actions.pending_actions, 101u);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_TRUE(WaitLong(*links[100], 1).ok());
+}
+
+TEST_P(GpuQueueTest, FanOutFanIn) {
+  device_.reset();
+  device_ = OpenDevice("queues=3");
+  ASSERT_TRUE(device_);
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> root = DeviceSemaphore();
+  Ref<Semaphore> joined = DeviceSemaphore();
+  std::vector<Ref<Semaphore>> branches;
+  std::vector<SemaphorePoint> branch_points;
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{root.get(), 1}}, 1).ok());
+  for (int i = 0; i < 12; ++i) {
+    branches.push_back(i % 3 == 2 ? HostSemaphore() : DeviceSemaphore());
+    branch_points.push_back({branches.back().get(), 1});
+    ASSERT_TRUE(
+        Barrier({{root.get(), 1}}, {{branches.back().get(), 1}}, QueueAffinity{1} << (i % 3)).ok());
+  }
+  ASSERT_TRUE(
+      device_->QueueBarrier(4, branch_points, std::vector<SemaphorePoint>{{joined.get(), 1}}).ok());
+  EXPECT_FALSE(Reached(*joined, 1));
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_TRUE(WaitLong(*joined, 1).ok());
+  for (Ref<Semaphore>& branch : branches) EXPECT_EQ(*branch->Query(), 1u);
+}
+
+TEST_P(GpuQueueTest, LargerSignalSatisfiesSmallerWait) {
+  Ref<Semaphore> device_timeline = DeviceSemaphore();
+  Ref<Semaphore> host_timeline = HostSemaphore();
+  Ref<Semaphore> from_device = DeviceSemaphore();
+  Ref<Semaphore> from_host = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{device_timeline.get(), 3}}, {{from_device.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{host_timeline.get(), 3}}, {{from_host.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({}, {{device_timeline.get(), 5}}).ok());
+  ASSERT_TRUE(host_timeline->Signal(5).ok());
+  EXPECT_TRUE(WaitLong(*from_device, 1).ok());
+  EXPECT_TRUE(WaitLong(*from_host, 1).ok());
+  // And a wait submitted after the larger signal was issued.
+  Ref<Semaphore> late = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{device_timeline.get(), 4}}, {{late.get(), 1}}).ok());
+  EXPECT_TRUE(WaitLong(*late, 1).ok());
+}
+
+TEST_P(GpuQueueTest, MultiSemaphoreWaitsAllAndAnyWithTimeouts) {
+  Ref<Semaphore> first = DeviceSemaphore();
+  Ref<Semaphore> second = HostSemaphore();
+  Ref<Semaphore> gate = HostSemaphore();
+  const std::vector<SemaphorePoint> both = {{first.get(), 1}, {second.get(), 1}};
+  EXPECT_TRUE(IsDeadlineExceeded(
+      device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(milliseconds(10)))));
+  EXPECT_TRUE(
+      IsDeadlineExceeded(device_->WaitSemaphores(WaitMode::kAny, both, Timeout::Immediate())));
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{first.get(), 1}}).ok());
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_TRUE(device_->WaitSemaphores(WaitMode::kAny, both, Timeout::After(kLongWait)).ok());
+  Result<size_t> index = WaitAnySemaphore(both, Timeout::After(kLongWait));
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(*index, 0u);
+  EXPECT_TRUE(IsDeadlineExceeded(
+      device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(milliseconds(10)))));
+  ASSERT_TRUE(second->Signal(1).ok());
+  EXPECT_TRUE(device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(kLongWait)).ok());
+}
+
+TEST_P(GpuQueueTest, SemaphoresOfAnotherDeviceWorkThroughTheHost) {
+  other_device_ = OpenDevice("");
+  ASSERT_TRUE(other_device_);
+  Ref<Semaphore> theirs = DeviceSemaphore(0, other_device_.get());
+  Ref<Semaphore> ours = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{theirs.get(), 1}}, {{ours.get(), 1}}).ok());
+  ASSERT_TRUE(
+      other_device_->QueueBarrier(kAnyQueue, {}, std::vector<SemaphorePoint>{{theirs.get(), 1}})
+          .ok());
+  EXPECT_TRUE(WaitLong(*ours, 1).ok());
+  EXPECT_EQ(counts().actions.device_event_waits, 0u);
+  // Our queue may also signal their semaphore.
+  ASSERT_TRUE(Barrier({}, {{theirs.get(), 2}}).ok());
+  EXPECT_TRUE(WaitLong(*theirs, 2).ok());
+  ExpectQuiescent(*other_device_);
+}
+
+// Failure propagation -------------------------------------------------------------------
+
+TEST_P(GpuQueueTest, HostFailureReachesEveryDownstreamSemaphore) {
+  Ref<Semaphore> upstream = HostSemaphore();
+  Ref<Semaphore> first = DeviceSemaphore();
+  Ref<Semaphore> second = DeviceSemaphore();
+  Ref<Semaphore> last = HostSemaphore();
+  Ref<Semaphore> bystander = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{upstream.get(), 1}}, {{first.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{first.get(), 1}}, {{second.get(), 1}, {bystander.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{second.get(), 1}}, {{last.get(), 1}}).ok());
+
+  std::thread waiter([&] {
+    const Status status = WaitLong(*last, 1);
+    EXPECT_TRUE(IsAborted(status)) << status;
+  });
+  upstream->Fail(AbortedError("upstream gave up"));
+  waiter.join();
+  for (Semaphore* semaphore : {first.get(), second.get(), last.get(), bystander.get()}) {
+    Result<uint64_t> value = semaphore->Query();
+    ASSERT_FALSE(value.ok());
+    EXPECT_TRUE(IsAborted(value.status()));
+    EXPECT_NE(value.status().message().find("upstream gave up"), std::string_view::npos);
+  }
+  // Work submitted after the failure fails at once, without running.
+  Ref<Semaphore> later = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{second.get(), 1}}, {{later.get(), 1}}).ok());
+  EXPECT_TRUE(IsAborted(WaitLong(*later, 1)));
+}
+
+TEST_P(GpuQueueTest, DeviceFaultReachesDownstreamSemaphoresAndHostWaiters) {
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  Ref<Semaphore> after = HostSemaphore();
+  // The consumer is issued with a GPU-side wait before the producer's fault is seen; it
+  // must still fail its signals.
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{consumed.get(), 1}}, {{after.get(), 1}}).ok());
+  EXPECT_EQ(counts().actions.device_event_waits, 2u);
+  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_FALSE(WaitLong(*produced, 1).ok());
+  EXPECT_FALSE(WaitLong(*consumed, 1).ok());
+  EXPECT_FALSE(WaitLong(*after, 1).ok());
+  EXPECT_FALSE(after->Query().ok());
+}
+
+TEST_P(GpuQueueTest, LostDeviceFailsWorkInsteadOfHanging) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  ASSERT_EQ(fake::SimulatedEngineOf(*device_)->InjectDeviceLost(0), fake::Error::kOk);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_FALSE(WaitLong(*produced, 1).ok());
+}
+
+TEST_P(GpuQueueTest, DestroyingTheDeviceFailsPendingWork) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  device_.reset();
+  EXPECT_TRUE(IsCancelled(produced->Wait(1, Timeout::Immediate())));
+}
+
+// Allocation ----------------------------------------------------------------------------
+
+TEST_P(GpuQueueTest, AllocaDeallocaCyclesOrderedBySemaphoresDoNotBlock) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> timeline = DeviceSemaphore();
+  constexpr uint64_t kCycles = 20;
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < kCycles; ++i) {
+    const std::vector<SemaphorePoint> alloca_waits =
+        i == 0 ? std::vector<SemaphorePoint>{{gate.get(), 1}}
+               : std::vector<SemaphorePoint>{{timeline.get(), 3 * i}};
+    Result<Ref<Buffer>> buffer =
+        device_->QueueAlloca(kAnyQueue, alloca_waits,
+                             std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 1}}, {}, 4096);
+    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    ASSERT_TRUE(Barrier({{timeline.get(), 3 * i + 1}}, {{timeline.get(), 3 * i + 2}}).ok());
+    ASSERT_TRUE(
+        device_
+            ->QueueDealloca(kAnyQueue, std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 2}},
+                            std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 3}}, **buffer)
+            .ok());
+  }
+  // Everything was accepted while the first wait is still unsatisfied.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
+  EXPECT_EQ(*timeline->Query(), 0u);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  EXPECT_TRUE(WaitLong(*timeline, 3 * kCycles).ok());
+}
+
+TEST_P(GpuQueueTest, AllocaBufferHoldsDataUntilDeallocated) {
+  for (const char* async : {"async_alloc=1", "async_alloc=0"}) {
+    SCOPED_TRACE(async);
+    device_.reset();
+    device_ = OpenDevice(async);
+    ASSERT_TRUE(device_);
+    Ref<Semaphore> timeline = DeviceSemaphore();
+    Result<Ref<Buffer>> buffer = device_->QueueAlloca(
+        kAnyQueue, {}, std::vector<SemaphorePoint>{{timeline.get(), 1}}, {}, 256);
+    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    ASSERT_TRUE(WaitLong(*timeline, 1).ok());
+    std::vector<std::byte> written(256), read(256);
+    for (size_t i = 0; i < written.size(); ++i) written[i] = std::byte(i * 7);
+    ASSERT_TRUE(device_->WriteBuffer(written, **buffer, 0).ok());
+    ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+    EXPECT_EQ(written, read);
+    ASSERT_TRUE(device_
+                    ->QueueDealloca(kAnyQueue, {}, std::vector<SemaphorePoint>{{timeline.get(), 2}},
+                                    **buffer)
+                    .ok());
+    EXPECT_TRUE(WaitLong(*timeline, 2).ok());
+    ExpectQuiescent(*device_);
+  }
+}
+
+// Buffers and transfers -----------------------------------------------------------------
+
+TEST_P(GpuQueueTest, DeviceLocalBuffersAndSubspansRoundTrip) {
+  Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, 1024);
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  Result<Ref<Buffer>> view = (*buffer)->Subspan(256, 128);
+  ASSERT_TRUE(view.ok());
+  std::vector<std::byte> zeros(1024), pattern(128, std::byte{0x5a}), read(1024);
+  ASSERT_TRUE(device_->WriteBuffer(zeros, **buffer, 0).ok());
+  ASSERT_TRUE(device_->WriteBuffer(pattern, **view, 0).ok());
+  ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+  for (size_t i = 0; i < read.size(); ++i) {
+    ASSERT_EQ(read[i], i >= 256 && i < 384 ? std::byte{0x5a} : std::byte{0}) << i;
+  }
+  EXPECT_TRUE(IsOutOfRange(device_->ReadBuffer(**view, 64, std::span(read).first(128))));
+  EXPECT_FALSE((*buffer)->Map(MappingAccess::kRead).ok());
+}
+
+TEST_P(GpuQueueTest, HostVisibleBuffersMapAndMatchTransfers) {
+  BufferParams params;
+  params.type = MemoryType::kHostLocal;
+  params.usage = BufferUsage::kDefault | BufferUsage::kMapping;
+  Result<Ref<Buffer>> buffer = device_->AllocateBuffer(params, 64);
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  {
+    Result<MappedMemory> mapped = (*buffer)->Map(MappingAccess::kWrite);
+    ASSERT_TRUE(mapped.ok()) << mapped.status();
+    for (size_t i = 0; i < 64; ++i) mapped->data()[i] = std::byte(i);
+  }
+  std::vector<std::byte> read(16);
+  ASSERT_TRUE(device_->ReadBuffer(**buffer, 8, read).ok());
+  for (size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i], std::byte(i + 8));
+}
+
+TEST_P(GpuQueueTest, LargeTransfersAreChunked) {
+  constexpr size_t kBytes = (size_t{9} << 20) + 3;
+  Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, kBytes);
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  std::vector<std::byte> written(kBytes), read(kBytes);
+  for (size_t i = 0; i < kBytes; ++i) written[i] = std::byte(i * 131 >> 3);
+  ASSERT_TRUE(device_->WriteBuffer(written, **buffer, 0).ok());
+  ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+  EXPECT_TRUE(written == read);
+}
+
+TEST_P(GpuQueueTest, BuffersOfAnotherDeviceAreRejected) {
+  other_device_ = OpenDevice("");
+  ASSERT_TRUE(other_device_);
+  Result<Ref<Buffer>> theirs = other_device_->AllocateBuffer({}, 64);
+  ASSERT_TRUE(theirs.ok());
+  std::vector<std::byte> bytes(64);
+  EXPECT_TRUE(IsInvalidArgument(device_->ReadBuffer(**theirs, 0, bytes)));
+  EXPECT_TRUE(IsInvalidArgument(device_->QueueDealloca(kAnyQueue, {}, {}, **theirs)));
+}
+
+// Parameters and unimplemented parts ---------------------------------------------------
+
+TEST_P(GpuQueueTest, UriParametersAreParsedAndCheckedByName) {
+  Ref<Device> tuned =
+      OpenDevice("mode=stream&event_pool=4&arena_block=4096&queues=2&async_alloc=0");
+  ASSERT_TRUE(tuned);
+  EXPECT_EQ(tuned->params().command_buffer_mode, CommandBufferMode::kStream);
+  EXPECT_EQ(tuned->params().event_pool_capacity, 4u);
+  EXPECT_EQ(tuned->params().arena_block_size, 4096u);
+  EXPECT_EQ(tuned->params().queue_count, 2u);
+  EXPECT_FALSE(tuned->params().async_allocations);
+  EXPECT_TRUE(tuned->info().simulated);
+  ExpectQuiescent(*tuned);
+  tuned.reset();
+
+  for (const char* bad : {"colour=blue", "mode=fast", "queues=0", "event_pool=x", "async_alloc=2",
+                          "arena_block=16", "schedule=random"}) {
+    Result<Ref<Device>> device = registry_.CreateDevice(Uri(bad), allocator_);
+    ASSERT_FALSE(device.ok()) << bad;
+    EXPECT_TRUE(IsInvalidArgument(device.status())) << device.status();
+    const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+    EXPECT_NE(device.status().message().find(key), std::string_view::npos) << device.status();
+  }
+  Result<Ref<Device>> missing =
+      registry_.CreateDevice(std::string(GetParam().scheme) + "://3", allocator_);
+  EXPECT_TRUE(IsNotFound(missing.status())) << missing.status();
+}
+
+TEST_P(GpuQueueTest, QueueAffinityMustNameAQueue) {
+  Ref<Semaphore> done = DeviceSemaphore();
+  EXPECT_TRUE(IsInvalidArgument(Barrier({}, {{done.get(), 1}}, /*affinity=*/2)));
+  EXPECT_TRUE(IsInvalidArgument(Barrier({}, {{nullptr, 1}})));
+  EXPECT_TRUE(device_->QueueFlush(kAnyQueue).ok());
+}
+
+TEST_P(GpuQueueTest, ChannelsAreNotImplementedYet) {
+  Result<ChannelId> id = device_->CreateChannelId();
+  EXPECT_TRUE(IsUnimplemented(id.status()));
+  EXPECT_NE(id.status().message().find("collectives"), std::string_view::npos);
+}
+
+TEST_P(GpuQueueTest, EventPoolBeyondCapacityReturnsToItsBounds) {
+  device_.reset();
+  device_ = OpenDevice("event_pool=2");
+  ASSERT_TRUE(device_);
+  Ref<Semaphore> timeline = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(Barrier({}, {{timeline.get(), i}}).ok());
+  EXPECT_EQ(counts().acquired_events, 10u);
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ASSERT_TRUE(WaitLong(*timeline, 10).ok());
+  ExpectQuiescent(*device_);
+  EXPECT_LE(counts().live_events, 2u);
+}
+
+}  // namespace
+}  // namespace gpuhal::gpu

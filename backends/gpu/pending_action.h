@@ -1,0 +1,584 @@
+// Pending queue actions: how submissions whose waits are not yet satisfiable are held
+// and released, and how finished work advances or fails its signals.
+//
+// A wait on (S, v) is satisfiable when S's value is already >= v, or when S belongs to
+// this device and a device signal of a value >= v has a *recorded* event: the action is
+// then issued at once, and its stream waits on that event on the GPU. An action whose
+// waits are all satisfiable is issued on the submitting thread. Otherwise it joins the
+// pending list with a timepoint on each unsatisfied wait, and is retried
+//  - when one of those timepoints fires (a host signal, or a completion advancing the
+//    value), and
+//  - after every issue that announced a device signal on this device, since that may
+//    serve a pending device wait before any value moves.
+// Failure is terminal and spreads: a failed wait fails the action without running it,
+// and a failed action fails every semaphore it signals, which fails their waiters in
+// turn. An action issued with GPU-side waits checks at completion that the semaphores
+// it waited on reached their values rather than failed, and fails its signals if not.
+//
+// Locking: one mutex guards the pending list and every action's resolution state. It is
+// taken before any semaphore's lock (acquiring, cancelling or visiting timepoints) and
+// never held while signalling or failing a semaphore, issuing, or running callbacks.
+#ifndef GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_
+#define GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <span>
+#include <utility>
+
+#include "backends/gpu/event_pool.h"
+#include "backends/gpu/gpu_buffer.h"
+#include "backends/gpu/gpu_device_diagnostics.h"
+#include "backends/gpu/gpu_queue.h"
+#include "backends/gpu/gpu_semaphore.h"
+#include "backends/gpu/queue_action.h"
+#include "backends/gpu/vendor.h"
+#include "gpuhal/allocator.h"
+#include "gpuhal/command_buffer.h"
+#include "gpuhal/core/block_pool.h"
+#include "gpuhal/core/timeline_semaphore.h"
+#include "gpuhal/semaphore.h"
+#include "gpuhal/status.h"
+
+namespace gpuhal::gpu {
+
+// What a submission asks for; the spans are copied.
+template <Vendor V>
+struct ActionRequest {
+  ActionKind kind = ActionKind::kExecute;
+  uint32_t queue_index = 0;
+  std::span<const SemaphorePoint> waits;
+  std::span<const SemaphorePoint> signals;
+  std::span<CommandBuffer* const> command_buffers;
+  GpuBuffer<V>* deallocation = nullptr;
+};
+
+template <Vendor V>
+class ActionScheduler {
+ public:
+  ActionScheduler(Allocator& allocator, BlockPool& block_pool, GpuEventPool<V>& events)
+      : allocator_(allocator), block_pool_(block_pool), events_(events) {}
+  ActionScheduler(const ActionScheduler&) = delete;
+  ActionScheduler& operator=(const ActionScheduler&) = delete;
+  // Requires CancelPending() and WaitUntilIdle() first, with the queues stopped.
+  ~ActionScheduler() {
+    while (idle_) {
+      QueueAction<V>* action = std::exchange(idle_, idle_->next);
+      action->~QueueAction();
+      allocator_.Free(action);
+    }
+  }
+
+  // The queues actions are issued on; set once before the first submission.
+  void set_queues(std::span<GpuQueue<V>* const> queues) { queues_ = queues; }
+
+  // Accepts a submission (validated by the caller). Never blocks on device work or on
+  // waits. An error means nothing was accepted; a failure found later (a failed wait,
+  // a vendor error while issuing) is reported through the signal semaphores instead.
+  // The one exception: an issue on this thread that fails also returns its status.
+  Status Submit(const ActionRequest<V>& request) {
+    GPUHAL_ASSIGN_OR_RETURN(QueueAction<V> * action, AcquireAction());
+    Status status = Fill(*action, request);
+    if (!status.ok()) {
+      Finish(*action);
+      return status;
+    }
+    return Resolve(*action);
+  }
+
+  // Called by a queue's completion thread when `action`'s work has ended.
+  static void OnActionComplete(void* scheduler, QueueAction<V>& action, const Status& status) {
+    static_cast<ActionScheduler*>(scheduler)->Complete(action, status);
+  }
+
+  // Fails every pending action with `status` (their signals too), so that nothing waits
+  // on a device that is going away.
+  void CancelPending(const Status& status) {
+    QueueAction<V>* failing = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (pending_head_) {
+        QueueAction<V>* action = pending_head_;
+        UnlinkPendingLocked(*action);
+        CancelTimepointsLocked(*action);
+        if (action->failure.ok()) action->failure = status;
+        action->next = failing;
+        failing = action;
+      }
+    }
+    while (failing) {
+      QueueAction<V>& action = *std::exchange(failing, failing->next);
+      action.next = nullptr;
+      Fail(action);
+    }
+  }
+
+  // Blocks until every action is back in the free list. Nothing may be pending or in
+  // flight any more; this waits out timepoint callbacks that are still running.
+  void WaitUntilIdle() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    all_idle_.wait(lock, [&] { return live_actions_ == 0; });
+  }
+
+  SchedulerCounts counts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    SchedulerCounts counts;
+    counts.pending_actions = pending_count_;
+    counts.live_actions = live_actions_;
+    counts.pooled_actions = idle_count_;
+    counts.device_event_waits = device_event_waits_;
+    counts.host_value_waits = host_value_waits_;
+    return counts;
+  }
+
+ private:
+  using Wait = ActionWait<V>;
+  using WaitState = typename Wait::State;
+
+  // Free list ---------------------------------------------------------------------------
+
+  Result<QueueAction<V>*> AcquireAction() {
+    QueueAction<V>* action = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (idle_) {
+        action = std::exchange(idle_, idle_->next);
+        --idle_count_;
+      }
+      ++live_actions_;
+    }
+    if (!action) {
+      void* memory = allocator_.Allocate(sizeof(QueueAction<V>), alignof(QueueAction<V>));
+      if (!memory) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --live_actions_;
+        return ResourceExhaustedError("queue submission: the host allocator could not provide ",
+                                      sizeof(QueueAction<V>), " bytes");
+      }
+      action = new (memory) QueueAction<V>(block_pool_);
+      action->scheduler = this;
+    }
+    action->next = nullptr;
+    action->references.store(1, std::memory_order_relaxed);
+    return action;
+  }
+
+  void RetainAction(QueueAction<V>& action) {
+    action.references.fetch_add(1, std::memory_order_relaxed);
+  }
+  void ReleaseAction(QueueAction<V>& action) {
+    if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Nothing touches the wait slots any more: the arena can go.
+    action.arena.Reset();
+    action.waits = {};
+    action.signals = {};
+    action.command_buffers = {};
+    action.failure = OkStatus();
+    std::lock_guard<std::mutex> lock(mutex_);
+    action.next = idle_;
+    idle_ = &action;
+    ++idle_count_;
+    if (--live_actions_ == 0) all_idle_.notify_all();
+  }
+
+  // Copies the request into the action's arena and retains what it names.
+  Status Fill(QueueAction<V>& action, const ActionRequest<V>& request) {
+    action.kind = request.kind;
+    action.queue_index = request.queue_index;
+    action.deallocation = request.deallocation;
+    action.unresolved_count = 0;
+    action.completion_event = nullptr;
+
+    Wait* waits = action.arena.template AllocateArray<Wait>(request.waits.size());
+    auto* signals = action.arena.template AllocateArray<ActionSignal<V>>(request.signals.size());
+    bool copied = true;
+    std::span<CommandBuffer*> command_buffers =
+        action.arena.Copy(std::span<CommandBuffer* const>(request.command_buffers), copied);
+    if ((!waits && !request.waits.empty()) || (!signals && !request.signals.empty()) || !copied) {
+      return ResourceExhaustedError("queue submission: out of host memory copying ",
+                                    request.waits.size(), " waits, ", request.signals.size(),
+                                    " signals and ", request.command_buffers.size(),
+                                    " command buffers");
+    }
+    for (size_t i = 0; i < request.waits.size(); ++i) {
+      Wait& wait = *new (&waits[i]) Wait();
+      wait.action = &action;
+      wait.semaphore = static_cast<TimelineSemaphore*>(request.waits[i].semaphore);
+      wait.value = request.waits[i].value;
+      wait.device_semaphore = OwnSemaphore(wait.semaphore);
+      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(wait.semaphore));
+    }
+    for (size_t i = 0; i < request.signals.size(); ++i) {
+      ActionSignal<V>& signal = *new (&signals[i]) ActionSignal<V>();
+      signal.semaphore = static_cast<TimelineSemaphore*>(request.signals[i].semaphore);
+      signal.value = request.signals[i].value;
+      signal.device_semaphore = OwnSemaphore(signal.semaphore);
+      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(signal.semaphore));
+    }
+    for (CommandBuffer* command_buffer : command_buffers) {
+      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(command_buffer));
+    }
+    GPUHAL_RETURN_IF_ERROR(action.resources.Insert(request.deallocation));
+    action.waits = {waits, request.waits.size()};
+    action.signals = {signals, request.signals.size()};
+    action.command_buffers = command_buffers;
+    return OkStatus();
+  }
+
+  GpuSemaphore<V>* OwnSemaphore(TimelineSemaphore* semaphore) const {
+    auto* device_semaphore = dynamic_cast<GpuSemaphore<V>*>(semaphore);
+    return device_semaphore && device_semaphore->BelongsTo(events_) ? device_semaphore : nullptr;
+  }
+
+  // Resolution --------------------------------------------------------------------------
+
+  // Tries to satisfy `wait` from the semaphore's state now. Returns false when it stays
+  // unresolved.
+  bool TryResolveLocked(Wait& wait, QueueAction<V>& action) {
+    Result<uint64_t> value = wait.semaphore->Query();
+    if (!value.ok()) {
+      wait.state = WaitState::kFailed;
+      if (action.failure.ok()) action.failure = value.status();
+      return true;
+    }
+    if (*value >= wait.value) {
+      wait.state = WaitState::kReached;
+      ++host_value_waits_;
+      return true;
+    }
+    if (wait.device_semaphore) {
+      if (PooledEvent<V>* event = wait.device_semaphore->AcquireRecordedEvent(wait.value)) {
+        wait.event = event;
+        wait.state = WaitState::kDeviceEvent;
+        ++device_event_waits_;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Status Resolve(QueueAction<V>& action) {
+    enum class Outcome { kIssue, kFail, kPending } outcome = Outcome::kPending;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Wait& wait : action.waits) {
+        if (!TryResolveLocked(wait, action)) ++action.unresolved_count;
+        if (!action.failure.ok()) break;
+      }
+      // Timepoints go on only after every wait had its chance to resolve at once.
+      if (action.failure.ok() && action.unresolved_count > 0) {
+        for (Wait& wait : action.waits) {
+          if (wait.state != WaitState::kUnresolved) continue;
+          EnqueueTimepointLocked(wait, action);
+          if (!action.failure.ok()) break;
+        }
+      }
+      if (!action.failure.ok()) {
+        CancelTimepointsLocked(action);
+        outcome = Outcome::kFail;
+      } else if (action.unresolved_count == 0) {
+        outcome = Outcome::kIssue;
+      } else {
+        LinkPendingLocked(action);
+      }
+    }
+    switch (outcome) {
+      case Outcome::kIssue:
+        action.next = nullptr;
+        return IssueChain(&action);
+      case Outcome::kFail:
+        Fail(action);
+        return OkStatus();
+      case Outcome::kPending:
+        return OkStatus();
+    }
+    return OkStatus();
+  }
+
+  void EnqueueTimepointLocked(Wait& wait, QueueAction<V>& action) {
+    wait.timepoint.minimum_value = wait.value;
+    wait.timepoint.callback = &OnWaitNotified;
+    wait.timepoint.user_data = &wait;
+    RetainAction(action);
+    wait.timepoint_enqueued = true;
+    Result<TimelineSemaphore::Acquisition> acquired =
+        wait.semaphore->AcquireTimepoint(wait.timepoint);
+    if (acquired.ok() && *acquired == TimelineSemaphore::Acquisition::kEnqueued) return;
+    wait.timepoint_enqueued = false;
+    ReleaseAction(action);  // never the last reference: the owner holds one
+    --action.unresolved_count;
+    if (acquired.ok()) {
+      wait.state = WaitState::kReached;
+      ++host_value_waits_;
+    } else {
+      wait.state = WaitState::kFailed;
+      if (action.failure.ok()) action.failure = acquired.status();
+    }
+  }
+
+  // Takes back the action's enqueued timepoints. One that cannot be taken back is being
+  // notified right now; its callback drops its reference itself.
+  void CancelTimepointsLocked(QueueAction<V>& action) {
+    for (Wait& wait : action.waits) {
+      if (!wait.timepoint_enqueued) continue;
+      if (wait.semaphore->CancelTimepoint(wait.timepoint)) {
+        wait.timepoint_enqueued = false;
+        ReleaseAction(action);  // not the last: the owner holds one
+      }
+    }
+  }
+
+  static void OnWaitNotified(void* user_data, TimelineSemaphore::Timepoint&, const Status& status) {
+    Wait& wait = *static_cast<Wait*>(user_data);
+    QueueAction<V>& action = *wait.action;
+    static_cast<ActionScheduler*>(action.scheduler)->WaitNotified(wait, action, status);
+  }
+
+  void WaitNotified(Wait& wait, QueueAction<V>& action, const Status& status) {
+    enum class Outcome { kNone, kIssue, kFail } outcome = Outcome::kNone;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      wait.timepoint_enqueued = false;
+      if (action.pending && wait.state == WaitState::kUnresolved) {
+        --action.unresolved_count;
+        if (status.ok()) {
+          wait.state = WaitState::kReached;
+          ++host_value_waits_;
+        } else {
+          wait.state = WaitState::kFailed;
+          if (action.failure.ok()) action.failure = status;
+        }
+        if (!action.failure.ok()) {
+          UnlinkPendingLocked(action);
+          CancelTimepointsLocked(action);
+          outcome = Outcome::kFail;
+        } else if (action.unresolved_count == 0) {
+          UnlinkPendingLocked(action);
+          outcome = Outcome::kIssue;
+        }
+      }
+    }
+    // The timepoint's reference keeps the action alive through what follows.
+    if (outcome == Outcome::kFail) Fail(action);
+    if (outcome == Outcome::kIssue) {
+      action.next = nullptr;
+      IssueChain(&action).IgnoreError();
+    }
+    ReleaseAction(action);
+  }
+
+  // Serves pending device waits from device signals announced since they were last
+  // tried. Returns the actions that became ready, chained through `next`.
+  QueueAction<V>* RetryDeviceWaits() {
+    QueueAction<V>* ready = nullptr;
+    QueueAction<V>** ready_tail = &ready;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (QueueAction<V>* action = pending_head_; action;) {
+      QueueAction<V>* next_pending = action->pending_next;
+      for (Wait& wait : action->waits) {
+        if (wait.state != WaitState::kUnresolved || !wait.device_semaphore) continue;
+        PooledEvent<V>* event = wait.device_semaphore->AcquireRecordedEvent(wait.value);
+        if (!event) continue;
+        wait.event = event;
+        wait.state = WaitState::kDeviceEvent;
+        ++device_event_waits_;
+        --action->unresolved_count;
+        if (wait.timepoint_enqueued && wait.semaphore->CancelTimepoint(wait.timepoint)) {
+          wait.timepoint_enqueued = false;
+          ReleaseAction(*action);  // not the last: the pending list holds one
+        }
+      }
+      if (action->unresolved_count == 0) {
+        UnlinkPendingLocked(*action);
+        action->next = nullptr;
+        *ready_tail = action;
+        ready_tail = &action->next;
+      }
+      action = next_pending;
+    }
+    return ready;
+  }
+
+  void LinkPendingLocked(QueueAction<V>& action) {
+    action.pending = true;
+    action.pending_next = nullptr;
+    action.pending_previous = pending_tail_;
+    (pending_tail_ ? pending_tail_->pending_next : pending_head_) = &action;
+    pending_tail_ = &action;
+    ++pending_count_;
+  }
+  void UnlinkPendingLocked(QueueAction<V>& action) {
+    action.pending = false;
+    (action.pending_previous ? action.pending_previous->pending_next : pending_head_) =
+        action.pending_next;
+    (action.pending_next ? action.pending_next->pending_previous : pending_tail_) =
+        action.pending_previous;
+    action.pending_previous = action.pending_next = nullptr;
+    --pending_count_;
+  }
+
+  // Issue -------------------------------------------------------------------------------
+
+  // Issues a chain of ready actions (linked through `next`), and then whatever their
+  // device signals release, iteratively rather than recursively, so that a long chain
+  // of dependent submissions does not grow the stack. Returns the first issue error.
+  Status IssueChain(QueueAction<V>* chain) {
+    Status first_error;
+    bool announced_since_retry = false;
+    while (chain) {
+      QueueAction<V>& action = *std::exchange(chain, chain->next);
+      action.next = nullptr;
+      bool announced = false;
+      Status status = queues_[action.queue_index]->Issue(action, announced);
+      announced_since_retry |= announced;
+      if (!status.ok()) {
+        if (first_error.ok()) first_error = status;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (action.failure.ok()) action.failure = status;
+        }
+        Fail(action);
+      }
+      if (!chain && announced_since_retry) {
+        announced_since_retry = false;
+        chain = RetryDeviceWaits();
+      }
+    }
+    return first_error;
+  }
+
+  // Completion --------------------------------------------------------------------------
+
+  void Complete(QueueAction<V>& action, const Status& status) {
+    bool failed = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!status.ok() && action.failure.ok()) action.failure = status;
+      failed = !action.failure.ok();
+    }
+    if (failed) {
+      Fail(action);
+      return;
+    }
+    // GPU-side waits passed when the producing work ended; whether it succeeded shows
+    // in the semaphore, once the producer's own completion has been observed.
+    action.completion_checks.store(1, std::memory_order_relaxed);
+    for (Wait& wait : action.waits) {
+      if (wait.state != WaitState::kDeviceEvent) continue;
+      wait.completion_check.minimum_value = wait.value;
+      wait.completion_check.callback = &OnCompletionCheck;
+      wait.completion_check.user_data = &wait;
+      RetainAction(action);
+      action.completion_checks.fetch_add(1, std::memory_order_relaxed);
+      Result<TimelineSemaphore::Acquisition> acquired =
+          wait.semaphore->AcquireTimepoint(wait.completion_check);
+      if (acquired.ok() && *acquired == TimelineSemaphore::Acquisition::kEnqueued) continue;
+      CompletionChecked(action, acquired.status());
+      ReleaseAction(action);
+    }
+    CompletionChecked(action, OkStatus());
+  }
+
+  static void OnCompletionCheck(void* user_data, TimelineSemaphore::Timepoint&,
+                                const Status& status) {
+    QueueAction<V>& action = *static_cast<Wait*>(user_data)->action;
+    auto& scheduler = *static_cast<ActionScheduler*>(action.scheduler);
+    scheduler.CompletionChecked(action, status);
+    scheduler.ReleaseAction(action);
+  }
+
+  void CompletionChecked(QueueAction<V>& action, const Status& status) {
+    if (!status.ok()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (action.failure.ok()) action.failure = status;
+    }
+    if (action.completion_checks.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    bool failed = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failed = !action.failure.ok();
+    }
+    if (failed) {
+      Fail(action);
+      return;
+    }
+    for (const ActionSignal<V>& signal : action.signals) {
+      // A semaphore that failed meanwhile keeps its failure; one already past the value
+      // was signalled further by someone else. Neither is this action's error.
+      if (signal.device_semaphore) {
+        signal.device_semaphore->AdvanceFromDevice(signal.value).IgnoreError();
+      } else if (auto* device_semaphore = dynamic_cast<GpuSemaphore<V>*>(signal.semaphore)) {
+        device_semaphore->AdvanceFromDevice(signal.value).IgnoreError();
+      } else {
+        signal.semaphore->Signal(signal.value).IgnoreError();
+      }
+    }
+    Finish(action);
+  }
+
+  // Fails `action`'s signals with its failure and finishes it. Failing a semaphore runs
+  // its waiters' callbacks, which may fail further actions: those are queued on this
+  // thread and failed by the outermost call, so a long chain does not grow the stack.
+  void Fail(QueueAction<V>& action) {
+    static thread_local QueueAction<V>* failing = nullptr;
+    static thread_local bool draining = false;
+    action.next = failing;
+    failing = &action;
+    if (draining) return;
+    draining = true;
+    while (failing) {
+      QueueAction<V>& next = *std::exchange(failing, failing->next);
+      next.next = nullptr;
+      // Actions of every device of this vendor share the chain.
+      auto& owner = *static_cast<ActionScheduler*>(next.scheduler);
+      Status failure;
+      {
+        std::lock_guard<std::mutex> lock(owner.mutex_);
+        failure = next.failure;
+      }
+      for (const ActionSignal<V>& signal : next.signals) signal.semaphore->Fail(failure);
+      owner.Finish(next);
+    }
+    draining = false;
+  }
+
+  // Releases what the action holds and its owner reference.
+  void Finish(QueueAction<V>& action) {
+    ReleaseResources(action);
+    ReleaseAction(action);
+  }
+
+  void ReleaseResources(QueueAction<V>& action) {
+    for (Wait& wait : action.waits) {
+      if (wait.event) std::exchange(wait.event, nullptr)->Release();
+    }
+    if (action.completion_event) std::exchange(action.completion_event, nullptr)->Release();
+    action.deallocation = nullptr;
+    // May drop the last references to semaphores, buffers and command buffers.
+    action.resources.Reset();
+  }
+
+  Allocator& allocator_;
+  BlockPool& block_pool_;
+  GpuEventPool<V>& events_;
+  std::span<GpuQueue<V>* const> queues_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable all_idle_;
+  QueueAction<V>* pending_head_ = nullptr;
+  QueueAction<V>* pending_tail_ = nullptr;
+  size_t pending_count_ = 0;
+  QueueAction<V>* idle_ = nullptr;
+  size_t idle_count_ = 0;
+  size_t live_actions_ = 0;
+  uint64_t device_event_waits_ = 0;
+  uint64_t host_value_waits_ = 0;
+};
+
+}  // namespace gpuhal::gpu
+
+#endif  // GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_

@@ -1,0 +1,51 @@
+#include "backends/hip/hip_driver.h"
+
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "backends/gpu/gpu_command_buffer.h"
+#include "backends/gpu/gpu_driver.h"
+#include "backends/hip/hip_library.h"
+
+template class gpuhal::gpu::GpuDevice<gpuhal::hip::HipVendor>;
+
+namespace gpuhal::hip {
+namespace {
+
+class HipDriver final : public gpu::GpuDriver<HipVendor> {
+ public:
+  HipDriver() : GpuDriver(std::string(kHipScheme), /*simulated=*/false, &CreateHipDevice) {}
+
+ protected:
+  Result<gpu::GpuPlatform<HipVendor>> OpenPlatform(const DeviceUri*) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!library_) {
+      // Not cached on failure: the library may be installed later in a long-lived process.
+      GPUHAL_ASSIGN_OR_RETURN(library_, LoadHipLibrary());
+    }
+    gpu::GpuPlatform<HipVendor> platform;
+    platform.symbols = &library_->symbols();
+    platform.symbol_owner = Ref<RefCounted>(library_.get());
+    return platform;
+  }
+
+ private:
+  std::mutex mutex_;
+  Ref<HipLibrary> library_;
+};
+
+}  // namespace
+
+Result<Ref<Device>> CreateHipDevice(const gpu::GpuPlatform<HipVendor>& platform, int ordinal,
+                                    const DeviceParams& params, DeviceInfo info,
+                                    Allocator& host_allocator) {
+  return gpu::GpuDevice<HipVendor>::Create(platform, ordinal, params, std::move(info),
+                                           host_allocator);
+}
+
+std::unique_ptr<Driver> CreateHipDriver() { return std::make_unique<HipDriver>(); }
+
+Status RegisterHipDriver(DriverRegistry& registry) { return registry.Register(CreateHipDriver()); }
+
+}  // namespace gpuhal::hip

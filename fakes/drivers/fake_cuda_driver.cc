@@ -1,0 +1,36 @@
+// "fake-cuda": the CUDA device over the CUDA-shaped simulated GPU.
+#include <memory>
+
+#include "backends/cuda/cuda_driver.h"
+#include "fakes/cuda/fake_cuda_platform.h"
+#include "fakes/drivers/fake_drivers_internal.h"
+#include "fakes/drivers/fake_gpu_driver.h"
+
+namespace gpuhal::fake {
+namespace {
+
+const cuda::CudaSymbols& CudaSymbolsOf(const FakeCudaPlatform& platform) {
+  return platform.cuda_symbols();
+}
+
+}  // namespace
+
+std::unique_ptr<Driver> CreateFakeCudaDriver() {
+  return std::make_unique<FakeGpuDriver<cuda::CudaVendor, FakeCudaPlatform, &CudaSymbolsOf>>(
+      kFakeCudaScheme, &cuda::CreateCudaDevice);
+}
+
+Engine* FakeCudaEngineOf(gpuhal::Device& device) {
+  FakeCudaPlatform* platform = SimulatedPlatformOf<FakeCudaPlatform>(device);
+  return platform ? &platform->engine() : nullptr;
+}
+
+FaultRule FakeCudaLaunchFailureRule() {
+  FaultRule rule;
+  rule.entry_point = "cuEventSynchronize";
+  rule.error_code = CUDA_ERROR_LAUNCH_FAILED;
+  rule.nth_call = 1;
+  return rule;
+}
+
+}  // namespace gpuhal::fake

@@ -1,0 +1,77 @@
+#include "fakes/drivers/fake_drivers.h"
+
+#include <charconv>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "fakes/drivers/fake_drivers_internal.h"
+
+namespace gpuhal::fake {
+namespace {
+
+Result<uint64_t> ParseUnsigned(std::string_view key, std::string_view text, uint64_t min,
+                               uint64_t max) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return InvalidArgumentError("simulated GPU URI parameter ", key, "=", text,
+                                " is not an integer in [", min, ", ", max, "]");
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri) {
+  EngineOptions options;
+  if (auto seed = uri.Param("seed")) {
+    GPUHAL_ASSIGN_OR_RETURN(options.seed, ParseUnsigned("seed", *seed, 0, UINT64_MAX));
+  }
+  if (auto schedule = uri.Param("schedule")) {
+    if (*schedule == "deterministic") {
+      options.mode = SchedulingMode::kDeterministic;
+    } else if (*schedule == "threaded") {
+      options.mode = SchedulingMode::kThreaded;
+    } else {
+      return InvalidArgumentError("simulated GPU URI parameter schedule=", *schedule,
+                                  " is not 'deterministic' or 'threaded'");
+    }
+  }
+  if (auto devices = uri.Param("devices")) {
+    GPUHAL_ASSIGN_OR_RETURN(uint64_t count, ParseUnsigned("devices", *devices, 1, 64));
+    options.device_count = static_cast<int>(count);
+  }
+  if (auto memory = uri.Param("memory")) {
+    GPUHAL_ASSIGN_OR_RETURN(options.device_memory_bytes,
+                            ParseUnsigned("memory", *memory, 1, UINT64_MAX));
+  }
+  return options;
+}
+
+Status RegisterFakeDrivers(DriverRegistry& registry) {
+  GPUHAL_RETURN_IF_ERROR(registry.Register(CreateFakeCudaDriver()));
+  return registry.Register(CreateFakeHipDriver());
+}
+
+Engine* SimulatedEngineOf(gpuhal::Device& device) {
+  if (Engine* engine = FakeCudaEngineOf(device)) return engine;
+  return FakeHipEngineOf(device);
+}
+
+Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device) {
+  if (Engine* engine = FakeCudaEngineOf(device)) {
+    engine->fault_injector().AddRule(FakeCudaLaunchFailureRule());
+    return OkStatus();
+  }
+  if (Engine* engine = FakeHipEngineOf(device)) {
+    engine->fault_injector().AddRule(FakeHipLaunchFailureRule());
+    return OkStatus();
+  }
+  return InvalidArgumentError("the device (", device.info().uri,
+                              ") was not made by the fake-cuda or fake-hip driver");
+}
+
+}  // namespace gpuhal::fake

@@ -1,0 +1,51 @@
+// The simulated GPU's drivers: "fake-cuda" and "fake-hip". Their devices are the very
+// same single-source GPU devices as "cuda" and "hip", run over the CUDA- and HIP-shaped
+// front ends of a simulated GPU instead of the vendor libraries.
+//
+// Each device gets a simulated GPU of its own, configured from the URI query:
+//   seed=N                            the deterministic schedule's seed (default 0)
+//   schedule=deterministic|threaded   who runs the device's work (default deterministic)
+//   devices=K                         simulated devices on the platform (default 1)
+//   memory=BYTES                      memory per simulated device (default 1 GiB)
+// Every other key is a DeviceParams key (see backends/gpu/device_params.h).
+#ifndef GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
+#define GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
+
+#include <array>
+#include <memory>
+#include <string_view>
+
+#include "fakes/engine/engine.h"
+#include "gpuhal/device.h"
+#include "gpuhal/driver.h"
+#include "gpuhal/status.h"
+
+namespace gpuhal::fake {
+
+inline constexpr std::string_view kFakeCudaScheme = "fake-cuda";
+inline constexpr std::string_view kFakeHipScheme = "fake-hip";
+inline constexpr std::array<std::string_view, 4> kFakePlatformUriKeys = {"seed", "schedule",
+                                                                         "devices", "memory"};
+
+// The simulated GPU's options from a device URI's query (only the keys above; the rest
+// are ignored here). INVALID_ARGUMENT naming a bad value.
+Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri);
+
+std::unique_ptr<Driver> CreateFakeCudaDriver();
+std::unique_ptr<Driver> CreateFakeHipDriver();
+
+// Registers "fake-cuda" and "fake-hip".
+Status RegisterFakeDrivers(DriverRegistry& registry);
+
+// For tests: the simulated GPU under a device of these drivers (null for any other
+// device), to drive its schedule, read its trace or inject faults.
+Engine* SimulatedEngineOf(gpuhal::Device& device);
+
+// For tests: makes the next wait for a device event on `device` (the queue completion's,
+// or a transfer's) report a failed launch, as a real GPU reports a kernel fault.
+// INVALID_ARGUMENT for a device not made by these drivers.
+Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device);
+
+}  // namespace gpuhal::fake
+
+#endif  // GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_

@@ -1,0 +1,36 @@
+// "fake-hip": the HIP device over the HIP-shaped simulated GPU.
+#include <memory>
+
+#include "backends/hip/hip_driver.h"
+#include "fakes/drivers/fake_drivers_internal.h"
+#include "fakes/drivers/fake_gpu_driver.h"
+#include "fakes/hip/fake_hip_platform.h"
+
+namespace gpuhal::fake {
+namespace {
+
+const hip::HipSymbols& HipSymbolsOf(const FakeHipPlatform& platform) {
+  return platform.hip_symbols();
+}
+
+}  // namespace
+
+std::unique_ptr<Driver> CreateFakeHipDriver() {
+  return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform, &HipSymbolsOf>>(
+      kFakeHipScheme, &hip::CreateHipDevice);
+}
+
+Engine* FakeHipEngineOf(gpuhal::Device& device) {
+  FakeHipPlatform* platform = SimulatedPlatformOf<FakeHipPlatform>(device);
+  return platform ? &platform->engine() : nullptr;
+}
+
+FaultRule FakeHipLaunchFailureRule() {
+  FaultRule rule;
+  rule.entry_point = "hipEventSynchronize";
+  rule.error_code = hipErrorLaunchFailure;
+  rule.nth_call = 1;
+  return rule;
+}
+
+}  // namespace gpuhal::fake
