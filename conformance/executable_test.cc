@@ -1,6 +1,8 @@
 // Loading executables: what loads (each kernel's layout, PTX where the device takes it),
 // what is rejected and with which code (truncated containers, no loadable target,
 // layouts that do not match), and that recorded work keeps its executable alive.
+#include <string>
+
 #include "conformance/conformance_fixture.h"
 
 namespace gpuhal::conformance {
@@ -72,6 +74,8 @@ TEST_P(ExecutableTest, LayoutMismatchesAreInvalidArgument) {
 // kernels of the same names.
 TEST_P(ExecutableTest, PtxOnlyContainerRuns) {
   if (kernels::ConformancePtx().empty()) GTEST_SKIP() << "built without nvcc";
+  const std::string& driver = device().info().driver;
+  if (driver.find("cuda") == std::string::npos) GTEST_SKIP() << "PTX is a CUDA target";
   constexpr uint32_t kCount = 200;
   const std::vector<uint8_t> container =
       kernels::BuildKernelContainer({"cts_iota"}, {.fake = false, .ptx = true});

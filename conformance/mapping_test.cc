@@ -36,6 +36,10 @@ TEST_P(MappingTest, DeviceWritesAreSeenThroughMappings) {
   const uint8_t byte = 0x99;
   CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({readback.get()}, &value, 4));
+    // Commands between barriers may run concurrently (graph mode): order the overlap.
+    const MemoryBarrier barrier[] = {{AccessScope::kTransferWrite, AccessScope::kTransferWrite}};
+    GPUHAL_RETURN_IF_ERROR(commands.ExecutionBarrier(ExecutionStage::kTransfer,
+                                                     ExecutionStage::kTransfer, barrier, {}));
     return commands.FillBuffer({readback.get(), 3, 5}, &byte, 1);
   }));
   std::vector<uint8_t> expected(1024);
