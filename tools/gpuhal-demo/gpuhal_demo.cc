@@ -11,6 +11,7 @@
 //   gpuhal-demo [--device URI] [--elements N]      (default device: default://)
 //
 // Exit status: 0 when every element matches, 1 on a mismatch, 2 on any other error.
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "conformance/kernels/conformance_kernels.h"
@@ -158,19 +160,31 @@ int RunPipeline(const Options& options) {
   }
   std::printf("submit   stages 3, 2, 1 queued before any wait is signalled\n");
 
-  // Release the pipeline and time each stage from the host: its completion is when the
-  // host wait on its semaphore returns.
+  // Release the pipeline and time each stage from the host: one waiter thread per stage
+  // notes when its semaphore is reached, so a slow wake-up of one does not delay another.
   const Timeout timeout = Timeout::After(std::chrono::seconds(60));
-  const auto released = Clock::now();
-  DEMO_TRY("signalling the start", start->Signal(1));
   Clock::time_point completed[kStageCount];
+  Status waited[kStageCount];
+  std::vector<std::thread> waiters;
   for (int s = 0; s < kStageCount; ++s) {
-    DEMO_TRY("waiting for a stage", done[s]->Wait(1, timeout));
-    completed[s] = Clock::now();
+    waiters.emplace_back([&, s] {
+      waited[s] = done[s]->Wait(1, timeout);
+      completed[s] = Clock::now();
+    });
   }
+  const auto released = Clock::now();
+  const Status signalled = start->Signal(1);
+  if (!signalled.ok()) {
+    for (Ref<Semaphore>& semaphore : done) semaphore->Fail(CancelledError("start not signalled"));
+  }
+  for (std::thread& waiter : waiters) waiter.join();
+  DEMO_TRY("signalling the start", signalled);
+  for (int s = 0; s < kStageCount; ++s) DEMO_TRY("waiting for a stage", waited[s]);
   for (int s = 0; s < kStageCount; ++s) {
     const Millis since_submit = completed[s] - submitted[s];
-    const Millis stage_time = completed[s] - (s == 0 ? released : completed[s - 1]);
+    // From when its input was ready (the start signal, or the previous stage's end).
+    const Clock::time_point ready = s == 0 ? released : std::max(released, completed[s - 1]);
+    const Millis stage_time = std::max(Millis(0), Millis(completed[s] - ready));
     std::printf("stage %d  x*%u+%u  %8.2f ms  (submit to done %.2f ms)\n", s + 1,
                 kStages[s].multiplier, kStages[s].addend, stage_time.count(), since_submit.count());
   }
