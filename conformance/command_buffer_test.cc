@@ -135,6 +135,54 @@ TEST_P(CommandBufferTest, NestedReusableCommands) {
   EXPECT_EQ(words, std::vector<uint32_t>(64, value));
 }
 
+// A split barrier: work after WaitEvents sees what was done before SignalEvent. Reusable
+// and submitted twice, with a reset, so the event is recorded and waited on again.
+TEST_P(CommandBufferTest, EventsOrderWorkAcrossASplitBarrier) {
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(4096));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(4096));
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Event> event, device().CreateEvent());
+  const std::vector<uint8_t> data = PatternBytes(4096, 3);
+  const MemoryBarrier barrier[] = {{AccessScope::kTransferWrite, AccessScope::kTransferRead}};
+  Event* events[] = {event.get()};
+  CTS_ASSERT_OK_AND_ASSIGN(
+      Ref<CommandBuffer> commands,
+      Record(
+          [&](CommandBuffer& recording) {
+            GPUHAL_RETURN_IF_ERROR(recording.UpdateBuffer(data.data(), {a.get(), 0, data.size()}));
+            GPUHAL_RETURN_IF_ERROR(recording.SignalEvent(*event, ExecutionStage::kTransfer));
+            GPUHAL_RETURN_IF_ERROR(recording.WaitEvents(events, ExecutionStage::kTransfer,
+                                                        ExecutionStage::kTransfer, barrier, {}));
+            GPUHAL_RETURN_IF_ERROR(recording.CopyBuffer({a.get()}, *b, 0));
+            return recording.ResetEvent(*event, ExecutionStage::kTransfer);
+          },
+          Reusable()));
+  for (int round = 0; round < 2; ++round) {
+    const uint8_t zero = 0;
+    CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& clear) {
+      GPUHAL_RETURN_IF_ERROR(clear.FillBuffer({a.get()}, &zero, 1));
+      return clear.FillBuffer({b.get()}, &zero, 1);
+    }));
+    CTS_ASSERT_OK(SubmitAndWait(*commands));
+    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*b));
+    EXPECT_EQ(bytes, data) << "round " << round;
+  }
+}
+
+// A command buffer may ask for the mode the device was not configured with.
+TEST_P(CommandBufferTest, ExplicitModeOverridesDeviceDefault) {
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
+  for (CommandBufferMode mode : {CommandBufferMode::kGraph, CommandBufferMode::kStream}) {
+    const uint32_t value = mode == CommandBufferMode::kGraph ? 0x6A6A6A6Au : 0x57575757u;
+    CTS_ASSERT_OK(RunAndWait(
+        [&](CommandBuffer& commands) {
+          return commands.FillBuffer({buffer.get()}, &value, 4);
+        },
+        {.mode = mode}));
+    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
+    EXPECT_EQ(words, std::vector<uint32_t>(256, value));
+  }
+}
+
 TEST_P(CommandBufferTest, OneShotIsRecordedOnce) {
   CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands, device().CreateCommandBuffer({}));
   CTS_ASSERT_OK(commands->Begin());
