@@ -1,0 +1,24 @@
+// The simulated CUDA platform for the command half's tests (command_test_harness.h).
+#ifndef GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
+#define GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
+
+#include "backends/cuda/cuda_vendor.h"
+#include "backends/gpu/command_test_harness.h"
+#include "fakes/cuda/fake_cuda_platform.h"
+
+namespace gpuhal::gpu::testing {
+
+template <>
+struct FakePlatform<cuda::CudaVendor> {
+  static constexpr const char* kName = "FakeCuda";
+  static Result<Ref<RefCounted>> Create(cuda::CudaVendor& vendor) {
+    GPUHAL_ASSIGN_OR_RETURN(Ref<fake::FakeCudaPlatform> platform,
+                            fake::FakeCudaPlatform::Create({}));
+    vendor.symbols = &platform->cuda_symbols();
+    return Ref<RefCounted>(std::move(platform));
+  }
+};
+
+}  // namespace gpuhal::gpu::testing
+
+#endif  // GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_

@@ -1,0 +1,23 @@
+// The simulated HIP platform for the command half's tests (command_test_harness.h).
+#ifndef GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
+#define GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
+
+#include "backends/gpu/command_test_harness.h"
+#include "backends/hip/hip_vendor.h"
+#include "fakes/hip/fake_hip_platform.h"
+
+namespace gpuhal::gpu::testing {
+
+template <>
+struct FakePlatform<hip::HipVendor> {
+  static constexpr const char* kName = "FakeHip";
+  static Result<Ref<RefCounted>> Create(hip::HipVendor& vendor) {
+    GPUHAL_ASSIGN_OR_RETURN(Ref<fake::FakeHipPlatform> platform, fake::FakeHipPlatform::Create({}));
+    vendor.symbols = &platform->hip_symbols();
+    return Ref<RefCounted>(std::move(platform));
+  }
+};
+
+}  // namespace gpuhal::gpu::testing
+
+#endif  // GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_

@@ -1,0 +1,86 @@
+// The command half of the driver seam (gpu_context.h): creating command buffers, events
+// and executables for a device, and issuing a recorded command buffer onto a stream.
+#ifndef GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
+#define GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
+
+#include "backends/gpu/gpu_context.h"
+#include "backends/gpu/gpu_event.h"
+#include "backends/gpu/graph_command_buffer.h"
+#include "backends/gpu/native_executable.h"
+#include "backends/gpu/stream_command_buffer.h"
+#include "backends/gpu/vendor.h"
+#include "gpuhal/command_buffer.h"
+#include "gpuhal/core/deferred_command_buffer.h"
+#include "gpuhal/core/validating_command_buffer.h"
+#include "gpuhal/ref.h"
+#include "gpuhal/status.h"
+
+namespace gpuhal::gpu {
+
+template <Vendor V>
+Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
+                                                  const CommandBufferParams& params,
+                                                  CommandBufferMode mode) {
+  Ref<CommandBuffer> command_buffer;
+  switch (mode) {
+    case CommandBufferMode::kGraph: {
+      GPUHAL_ASSIGN_OR_RETURN(command_buffer, GraphCommandBuffer<V>::Create(context, params));
+      break;
+    }
+    case CommandBufferMode::kStream: {
+      GPUHAL_ASSIGN_OR_RETURN(
+          command_buffer,
+          DeferredCommandBuffer::Create(*context.host_allocator, *context.block_pool, params));
+      break;
+    }
+    case CommandBufferMode::kDeviceDefault:
+      return InvalidArgumentError(
+          "CreateGpuCommandBuffer needs a resolved mode (graph or "
+          "stream), not kDeviceDefault");
+  }
+  if (!command_buffer) {
+    return InvalidArgumentError("unknown command buffer mode ", static_cast<int>(mode));
+  }
+  GPUHAL_ASSIGN_OR_RETURN(
+      Ref<ValidatingCommandBuffer> validating,
+      ValidatingCommandBuffer::Create(*context.host_allocator, *command_buffer));
+  return Ref<CommandBuffer>(std::move(validating));
+}
+
+template <Vendor V>
+Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_buffer,
+                          typename V::Stream stream) {
+  if (auto* graph = DynCast<GraphCommandBuffer<V>>(&command_buffer)) {
+    if (!graph->BelongsTo(context)) {
+      return InvalidArgumentError("the command buffer was created by another ", V::kName,
+                                  " device; submit it to the device that created it");
+    }
+    return graph->Issue(stream);
+  }
+  if (auto* deferred = DynCast<DeferredCommandBuffer>(&command_buffer)) {
+    if (!deferred->is_recorded()) {
+      return FailedPreconditionError(
+          "submitting a command buffer that has not ended recording; call End() first");
+    }
+    StreamCommandBuffer<V> issuer(context.vendor, stream, deferred->params());
+    return deferred->Replay(issuer);
+  }
+  return InvalidArgumentError("the command buffer was not created by a ", V::kName,
+                              " device (it is neither a graph nor a deferred command buffer)");
+}
+
+template <Vendor V>
+Result<Ref<Executable>> LoadGpuExecutable(const GpuContext<V>& context,
+                                          const ExecutableParams& params) {
+  return NativeExecutable<V>::Load(context, params);
+}
+
+template <Vendor V>
+Result<Ref<Event>> CreateGpuEvent(const GpuContext<V>& context) {
+  GPUHAL_ASSIGN_OR_RETURN(Ref<GpuEvent<V>> event, GpuEvent<V>::Create(context));
+  return Ref<Event>(std::move(event));
+}
+
+}  // namespace gpuhal::gpu
+
+#endif  // GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_

@@ -1,0 +1,200 @@
+// Stream mode: a command buffer that issues every command directly on one stream, in
+// call order.
+//
+// A device never hands one out: in stream mode it records into a DeferredCommandBuffer
+// and, at submission, IssueCommandBuffer replays that recording onto a StreamCommandBuffer
+// bound to the queue's stream. So "recording" here is issuing; Begin() and End() bracket
+// nothing and the buffer lives only for one replay.
+//
+// - Barriers are no-ops: a stream already runs its work in order.
+// - Update data is read from the caller's pointer when the copy runs. A replayed
+//   deferred buffer passes its arena's copy, which lives as long as the submission keeps
+//   the command buffer alive, so nothing is copied twice.
+// - Indirect dispatch synchronizes the stream to read its workgroup count
+//   (indirect_dispatch.h): the issuing thread blocks until earlier work on the stream is
+//   done.
+#ifndef GPUHAL_BACKENDS_GPU_STREAM_COMMAND_BUFFER_H_
+#define GPUHAL_BACKENDS_GPU_STREAM_COMMAND_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "backends/gpu/command_operands.h"
+#include "backends/gpu/gpu_event.h"
+#include "backends/gpu/graph_command_buffer.h"
+#include "backends/gpu/indirect_dispatch.h"
+#include "backends/gpu/kernel_arguments.h"
+#include "backends/gpu/native_executable.h"
+#include "backends/gpu/vendor.h"
+#include "gpuhal/command_buffer.h"
+#include "gpuhal/core/deferred_command_buffer.h"
+#include "gpuhal/status.h"
+
+namespace gpuhal::gpu {
+
+template <Vendor V>
+class StreamCommandBuffer final : public CommandBuffer {
+ public:
+  // Meant to live on the issuing thread's stack for one replay.
+  StreamCommandBuffer(const V& vendor, typename V::Stream stream, const CommandBufferParams& params)
+      : CommandBuffer(params), vendor_(vendor), stream_(stream) {}
+  ~StreamCommandBuffer() override = default;
+
+  Status Begin() override { return OkStatus(); }
+  Status End() override { return OkStatus(); }
+  Status BeginDebugGroup(std::string_view label, uint32_t color_rgba) override {
+    return OkStatus();
+  }
+  Status EndDebugGroup() override { return OkStatus(); }
+
+  Status ExecutionBarrier(ExecutionStage source, ExecutionStage target,
+                          std::span<const MemoryBarrier> memory_barriers,
+                          std::span<const BufferBarrier> buffer_barriers) override {
+    return OkStatus();
+  }
+  Status SignalEvent(Event& event, ExecutionStage source) override {
+    GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(event, "SignalEvent"));
+    return vendor_.RecordEvent(handle, stream_);
+  }
+  // Vendor events have no reset; see GraphCommandBuffer::ResetEvent.
+  Status ResetEvent(Event& event, ExecutionStage source) override {
+    return EventHandle(event, "ResetEvent").status();
+  }
+  Status WaitEvents(std::span<Event* const> events, ExecutionStage source, ExecutionStage target,
+                    std::span<const MemoryBarrier> memory_barriers,
+                    std::span<const BufferBarrier> buffer_barriers) override {
+    for (Event* event : events) {
+      if (!event) return InvalidArgumentError("WaitEvents was given a null event");
+      GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(*event, "WaitEvents"));
+      GPUHAL_RETURN_IF_ERROR(vendor_.StreamWaitEvent(stream_, handle));
+    }
+    return OkStatus();
+  }
+
+  Status DiscardBuffer(BufferRange range) override { return OkStatus(); }
+
+  Status FillBuffer(BufferRange target, const void* pattern, size_t pattern_length) override {
+    GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
+                            ResolveDeviceRange(vendor_, target, "FillBuffer target"));
+    GPUHAL_ASSIGN_OR_RETURN(FillOperands fill,
+                            ResolveFillPattern(pattern, pattern_length, range.length));
+    if (fill.count == 0) return OkStatus();
+    return vendor_.FillAsync(range.address, fill.pattern, pattern_length, fill.count, stream_);
+  }
+  // Precondition: `source` stays valid until the copy has run (see the file comment).
+  Status UpdateBuffer(const void* source, BufferRange target) override {
+    GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
+                            ResolveDeviceRange(vendor_, target, "UpdateBuffer target"));
+    if (range.length == 0) return OkStatus();
+    if (!source) return InvalidArgumentError("UpdateBuffer source is null");
+    return vendor_.CopyHostToDeviceAsync(range.address, source, range.length, stream_);
+  }
+  Status CopyBuffer(BufferRange source, Buffer& target, size_t target_offset) override {
+    GPUHAL_ASSIGN_OR_RETURN(DeviceRange from,
+                            ResolveDeviceRange(vendor_, source, "CopyBuffer source"));
+    GPUHAL_ASSIGN_OR_RETURN(
+        DeviceRange to,
+        ResolveDeviceRange(vendor_, BufferRange{&target, target_offset, from.length},
+                           "CopyBuffer target"));
+    if (from.length == 0) return OkStatus();
+    return vendor_.CopyDeviceToDeviceAsync(to.address, from.address, from.length, stream_);
+  }
+
+  Status PushConstants(PipelineLayout& layout, size_t offset,
+                       std::span<const uint8_t> values) override {
+    return arguments_.PushConstants(layout, offset, values);
+  }
+  Status PushDescriptorSet(PipelineLayout& layout, uint32_t set,
+                           std::span<const BufferBinding> bindings) override {
+    return arguments_.PushDescriptorSet(
+        layout, set, bindings, [this](Buffer& buffer) { return DeviceAddressOn(vendor_, buffer); });
+  }
+
+  Status Dispatch(Executable& executable, uint32_t entry_point,
+                  WorkgroupCount workgroup_count) override {
+    GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
+                            ResolveDispatchKernel<V>(executable, entry_point));
+    // The launch call copies the parameters, so stack storage is enough.
+    InlineKernelArguments arguments;
+    GPUHAL_RETURN_IF_ERROR(
+        arguments_.Pack(*kernel.entry->layout, kernel.entry->name, arguments.storage()));
+    if (IsEmptyGrid(workgroup_count)) return OkStatus();
+    KernelLaunch launch;
+    launch.grid = workgroup_count;
+    launch.block = kernel.entry->block_size;
+    launch.shared_memory_bytes = kernel.entry->shared_memory_bytes;
+    launch.arguments = arguments.pointers.data();
+    Status status = vendor_.Launch(kernel.function, launch, stream_);
+    if (!status.ok()) return status.WithContext(StrCat("dispatch of '", kernel.entry->name, "'"));
+    return OkStatus();
+  }
+
+  Status DispatchIndirect(Executable& executable, uint32_t entry_point,
+                          BufferRange workgroup_count) override {
+    GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
+                            ResolveDispatchKernel<V>(executable, entry_point));
+    GPUHAL_ASSIGN_OR_RETURN(DeviceRange count, ResolveDeviceRange(vendor_, workgroup_count,
+                                                                  "DispatchIndirect parameters"));
+    if (count.length < kIndirectParametersLength) {
+      return InvalidArgumentError("DispatchIndirect parameters hold ", count.length,
+                                  " bytes; the workgroup count needs ", kIndirectParametersLength);
+    }
+    InlineKernelArguments arguments;
+    GPUHAL_RETURN_IF_ERROR(
+        arguments_.Pack(*kernel.entry->layout, kernel.entry->name, arguments.storage()));
+    IndirectDispatch<V> dispatch;
+    dispatch.function = kernel.function;
+    dispatch.block = kernel.entry->block_size;
+    dispatch.shared_memory_bytes = kernel.entry->shared_memory_bytes;
+    dispatch.arguments = arguments.pointers.data();
+    dispatch.workgroup_count_address = count.address;
+    dispatch.entry_point_name = kernel.entry->name;
+    return IssueIndirectDispatch(vendor_, dispatch, stream_, staging_);
+  }
+
+  // A graph command buffer launches its graphs here; a deferred one is replayed here.
+  // As in graph mode, the nested commands see this buffer's bound arguments and this
+  // buffer gets its own back afterwards.
+  Status ExecuteCommands(CommandBuffer& commands) override {
+    if (auto* nested = DynCast<GraphCommandBuffer<V>>(&commands)) {
+      return nested->IssueWith(stream_, staging_).WithContext("ExecuteCommands");
+    }
+    if (auto* nested = DynCast<DeferredCommandBuffer>(&commands)) {
+      const KernelArgumentState saved = arguments_;
+      Status status = nested->Replay(*this);
+      arguments_ = saved;
+      return status.WithContext("ExecuteCommands");
+    }
+    return InvalidArgumentError("ExecuteCommands: the nested command buffer is neither a ",
+                                V::kName, " graph command buffer nor a deferred one");
+  }
+
+  Status Collective(Channel& channel, CollectiveOp op, CollectiveParam param, BufferRange send,
+                    BufferRange recv, size_t element_count) override {
+    return UnimplementedError(
+        "Collective: NCCL/RCCL collectives in command buffers are not "
+        "built yet (a later issue); issue collectives on a channel "
+        "outside command buffers for now");
+  }
+
+ private:
+  Result<typename V::Event> EventHandle(Event& event, const char* command) const {
+    auto* gpu_event = dynamic_cast<GpuEvent<V>*>(&event);
+    if (!gpu_event) {
+      return InvalidArgumentError(command, ": the event was not created by a ", V::kName,
+                                  " device");
+    }
+    return gpu_event->handle();
+  }
+
+  V vendor_;
+  typename V::Stream stream_;
+  KernelArgumentState arguments_;
+  IndirectParameterStaging<V> staging_;
+};
+
+}  // namespace gpuhal::gpu
+
+#endif  // GPUHAL_BACKENDS_GPU_STREAM_COMMAND_BUFFER_H_
