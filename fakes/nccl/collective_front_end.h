@@ -173,10 +173,12 @@ class CollectiveFrontEnd {
     if (t_group_depth == 0) return Result(CollectiveResult::kInvalidUsage);
     ErrorCode result = Result(CollectiveResult::kSuccess);
     if (--t_group_depth == 0) {
-      std::vector<PendingInit> pending = std::move(t_pending_inits);
-      t_pending_inits.clear();
+      std::vector<PendingInit> pending;
+      std::vector<PendingInit> others;  // another platform's: finished by its own GroupEnd
+      for (PendingInit& init : t_pending_inits)
+        (init.front_end == this ? pending : others).push_back(init);
+      t_pending_inits = std::move(others);
       for (PendingInit& init : pending) {
-        if (init.front_end != this) continue;  // another platform's group: not ours
         ErrorCode finished = Finish(init.ticket, init.handle);
         if (finished != ErrorCode{} || init.handle->shared == nullptr) {
           comms_.Remove(init.handle);
