@@ -126,7 +126,8 @@ Result<DeviceAddress> DeviceAddressOf(Buffer& buffer) {
 }
 
 // As above, and also INVALID_ARGUMENT when the buffer belongs to another device than
-// `context`'s.
+// `context`'s. Only context.vendor is read (callers may pass a context holding just that):
+// a buffer belongs to the device whose symbol table and device context it was made with.
 template <Vendor V>
 Result<DeviceAddress> DeviceAddressOf(const GpuContext<V>& context, Buffer& buffer) {
   auto* allocation = dynamic_cast<GpuBuffer<V>*>(&buffer.allocated_buffer());

@@ -281,6 +281,108 @@ TEST_P(GpuQueueTest, CallerArraysMayChangeRightAfterSubmission) {
   EXPECT_EQ(*decoy->Query(), 0u);
 }
 
+// What the work does, not only when semaphores say it ended: a consumer on another
+// queue copies what a producer fills, in graph and in stream mode.
+class GpuQueueDataTest : public GpuQueueTest {
+ protected:
+  struct Pipeline {
+    Ref<Buffer> source;
+    Ref<Buffer> target;
+    Ref<CommandBuffer> produce;
+    Ref<CommandBuffer> consume;
+  };
+
+  Pipeline MakePipeline(CommandBufferMode mode) {
+    Pipeline pipeline;
+    pipeline.source = *device_->AllocateBuffer({}, kBytes);
+    pipeline.target = *device_->AllocateBuffer({}, kBytes);
+    const std::vector<std::byte> zeros(kBytes);
+    EXPECT_TRUE(device_->WriteBuffer(zeros, *pipeline.source, 0).ok());
+    EXPECT_TRUE(device_->WriteBuffer(zeros, *pipeline.target, 0).ok());
+    CommandBufferParams params;
+    params.mode = mode;
+    pipeline.produce = *device_->CreateCommandBuffer(params);
+    pipeline.consume = *device_->CreateCommandBuffer(params);
+    const uint32_t pattern = 0x11111111;
+    EXPECT_TRUE(pipeline.produce->Begin().ok());
+    EXPECT_TRUE(pipeline.produce->FillBuffer({pipeline.source.get(), 0, kBytes}, &pattern, 4).ok());
+    EXPECT_TRUE(pipeline.produce->End().ok());
+    EXPECT_TRUE(pipeline.consume->Begin().ok());
+    EXPECT_TRUE(
+        pipeline.consume->CopyBuffer({pipeline.source.get(), 0, kBytes}, *pipeline.target, 0).ok());
+    EXPECT_TRUE(pipeline.consume->End().ok());
+    return pipeline;
+  }
+
+  Status Execute(QueueAffinity queue, std::vector<SemaphorePoint> waits,
+                 std::vector<SemaphorePoint> signals, CommandBuffer& command_buffer) {
+    CommandBuffer* command_buffers[] = {&command_buffer};
+    return device_->QueueExecute(queue, waits, signals, command_buffers);
+  }
+
+  void ExpectCopied(Pipeline& pipeline) {
+    std::vector<std::byte> read(kBytes);
+    ASSERT_TRUE(device_->ReadBuffer(*pipeline.target, 0, read).ok());
+    for (size_t i = 0; i < kBytes; ++i) ASSERT_EQ(read[i], std::byte{0x11}) << i;
+  }
+
+  static constexpr size_t kBytes = 4096;
+};
+
+INSTANTIATE_TEST_SUITE_P(FakeDevices, GpuQueueDataTest,
+                         testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
+                                         DeviceConfig{"fake-cuda", "threaded"},
+                                         DeviceConfig{"fake-hip", "deterministic"},
+                                         DeviceConfig{"fake-hip", "threaded"}),
+                         ConfigName);
+
+TEST_P(GpuQueueDataTest, ConsumerSubmittedFirstSeesTheProducersData) {
+  for (CommandBufferMode mode : {CommandBufferMode::kGraph, CommandBufferMode::kStream}) {
+    SCOPED_TRACE(mode == CommandBufferMode::kGraph ? "graph" : "stream");
+    device_.reset();
+    device_ = OpenDevice("queues=2");
+    ASSERT_TRUE(device_);
+    Pipeline pipeline = MakePipeline(mode);
+    Ref<Semaphore> gate = HostSemaphore();
+    Ref<Semaphore> produced = DeviceSemaphore();
+    Ref<Semaphore> consumed = DeviceSemaphore();
+    // The caller's command buffer array changes right after submission (reference
+    // mistake 3): the consumer must still run what was submitted.
+    auto consumers = std::make_unique<std::vector<CommandBuffer*>>(1, pipeline.consume.get());
+    ASSERT_TRUE(device_
+                    ->QueueExecute(2, std::vector<SemaphorePoint>{{produced.get(), 1}},
+                                   std::vector<SemaphorePoint>{{consumed.get(), 1}}, *consumers)
+                    .ok());
+    (*consumers)[0] = pipeline.produce.get();
+    consumers.reset();
+    ASSERT_TRUE(Execute(1, {{gate.get(), 1}}, {{produced.get(), 1}}, *pipeline.produce).ok());
+    LetDeviceRun(*device_);
+    EXPECT_FALSE(Reached(*consumed, 1));
+    ASSERT_TRUE(gate->Signal(1).ok());
+    ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+    ExpectCopied(pipeline);
+  }
+}
+
+TEST_P(GpuQueueDataTest, GpuSideWaitOrdersTheConsumerAfterTheProducer) {
+  for (CommandBufferMode mode : {CommandBufferMode::kGraph, CommandBufferMode::kStream}) {
+    SCOPED_TRACE(mode == CommandBufferMode::kGraph ? "graph" : "stream");
+    device_.reset();
+    device_ = OpenDevice("queues=2");
+    ASSERT_TRUE(device_);
+    Pipeline pipeline = MakePipeline(mode);
+    Ref<Semaphore> produced = DeviceSemaphore();
+    Ref<Semaphore> consumed = DeviceSemaphore();
+    diagnostics(*device_).SetCompletionPausedForTesting(true);
+    ASSERT_TRUE(Execute(1, {}, {{produced.get(), 1}}, *pipeline.produce).ok());
+    ASSERT_TRUE(Execute(2, {{produced.get(), 1}}, {{consumed.get(), 1}}, *pipeline.consume).ok());
+    EXPECT_EQ(counts().actions.device_event_waits, 1u);
+    diagnostics(*device_).SetCompletionPausedForTesting(false);
+    ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+    ExpectCopied(pipeline);
+  }
+}
+
 // Ordering at scale --------------------------------------------------------------------
 
 TEST_P(GpuQueueTest, ChainOfHundredSubmissions) {
