@@ -14,6 +14,7 @@
 
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
+#include "backends/gpu/gpu_event.h"
 #include "backends/gpu/native_executable.h"
 #include "backends/gpu/vendor.h"
 #include "gpuhal/buffer.h"
@@ -72,6 +73,23 @@ inline Result<FillOperands> ResolveFillPattern(const void* pattern, size_t patte
   return operands;
 }
 
+// Whether two vendor values reach the same device: the same symbol table and context.
+template <Vendor V>
+bool IsSameDevice(const V& a, const V& b) {
+  return a.symbols == b.symbols && a.context == b.context;
+}
+
+// The vendor event behind a command-buffer event of this device.
+template <Vendor V>
+Result<typename V::Event> ResolveEvent(const V& vendor, Event& event, const char* command) {
+  auto* gpu_event = dynamic_cast<GpuEvent<V>*>(&event);
+  if (!gpu_event || !IsSameDevice(gpu_event->vendor(), vendor)) {
+    return InvalidArgumentError(command, ": the event was not created by this ", V::kName,
+                                " device; create events on the device that records the command");
+  }
+  return gpu_event->handle();
+}
+
 // A dispatch's kernel: the native executable's function and launch metadata.
 template <Vendor V>
 struct DispatchKernel {
@@ -81,11 +99,13 @@ struct DispatchKernel {
 };
 
 template <Vendor V>
-Result<DispatchKernel<V>> ResolveDispatchKernel(Executable& executable, uint32_t entry_point) {
+Result<DispatchKernel<V>> ResolveDispatchKernel(const V& vendor, Executable& executable,
+                                                uint32_t entry_point) {
   const auto* native = dynamic_cast<const NativeExecutable<V>*>(&executable);
-  if (!native) {
-    return InvalidArgumentError("dispatch of an executable that was not loaded by a ", V::kName,
-                                " device; load it on the device that records the dispatch");
+  if (!native || !IsSameDevice(native->vendor(), vendor)) {
+    return InvalidArgumentError("dispatch of an executable that was not loaded by this ", V::kName,
+                                " device; load it on the device that records the "
+                                "dispatch");
   }
   if (entry_point >= native->entry_point_count()) {
     return OutOfRangeError("dispatch entry point ", entry_point, " but the executable has ",

@@ -30,6 +30,7 @@ class GpuEvent final : public Event {
   }
 
   typename V::Event handle() const { return handle_; }
+  const V& vendor() const { return vendor_; }
 
  private:
   template <typename T, typename... Args>

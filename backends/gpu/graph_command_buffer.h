@@ -155,7 +155,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // or the barrier itself), so the event fires only after all earlier commands.
   Status SignalEvent(Event& event, ExecutionStage source) override {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("SignalEvent"));
-    GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(event, "SignalEvent"));
+    GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, ResolveEvent(vendor_, event, "SignalEvent"));
     GPUHAL_RETURN_IF_ERROR(Retain(&event));
     GPUHAL_RETURN_IF_ERROR(OpenGraph());
     const Dependencies after =
@@ -167,7 +167,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // which is all a reset has to guarantee for a later wait, so this is a no-op.
   Status ResetEvent(Event& event, ExecutionStage source) override {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("ResetEvent"));
-    return EventHandle(event, "ResetEvent").status();
+    return ResolveEvent(vendor_, event, "ResetEvent").status();
   }
   // Each event becomes a wait node after the current barrier; the wait nodes, together
   // with the nodes recorded since the barrier, then become the new barrier so that every
@@ -179,7 +179,8 @@ class GraphCommandBuffer final : public CommandBuffer {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("WaitEvents"));
     for (Event* event : events) {
       if (!event) return InvalidArgumentError("WaitEvents was given a null event");
-      GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(*event, "WaitEvents"));
+      GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle,
+                              ResolveEvent(vendor_, *event, "WaitEvents"));
       GPUHAL_RETURN_IF_ERROR(Retain(event));
       GPUHAL_RETURN_IF_ERROR(OpenGraph());
       GPUHAL_RETURN_IF_ERROR(AddNode(
@@ -258,7 +259,7 @@ class GraphCommandBuffer final : public CommandBuffer {
                   WorkgroupCount workgroup_count) override {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("Dispatch"));
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
-                            ResolveDispatchKernel<V>(executable, entry_point));
+                            ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(void** arguments, PackArguments(kernel));
     if (IsEmptyGrid(workgroup_count)) return OkStatus();
     GPUHAL_RETURN_IF_ERROR(Retain(&executable));
@@ -280,7 +281,7 @@ class GraphCommandBuffer final : public CommandBuffer {
                           BufferRange workgroup_count) override {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("DispatchIndirect"));
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
-                            ResolveDispatchKernel<V>(executable, entry_point));
+                            ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange count, ResolveDeviceRange(vendor_, workgroup_count,
                                                                   "DispatchIndirect parameters"));
     if (count.length < kIndirectParametersLength) {
@@ -374,15 +375,6 @@ class GraphCommandBuffer final : public CommandBuffer {
     Status status = resources_.Insert(object);
     if (!status.ok()) return status.WithContext("retaining a command's operand");
     return OkStatus();
-  }
-
-  Result<typename V::Event> EventHandle(Event& event, const char* command) const {
-    auto* gpu_event = dynamic_cast<GpuEvent<V>*>(&event);
-    if (!gpu_event) {
-      return InvalidArgumentError(command, ": the event was not created by a ", V::kName,
-                                  " device");
-    }
-    return gpu_event->handle();
   }
 
   Dependencies BarrierDependencies() const {

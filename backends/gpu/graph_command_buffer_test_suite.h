@@ -255,6 +255,22 @@ TYPED_TEST_P(GraphCommandBufferTest, ForeignObjectsAreRejected) {
   EXPECT_EQ(graph->ExecuteCommands(*foreign).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(IssueCommandBuffer(this->gpu_->context(), *foreign, this->gpu_->stream()).code(),
             StatusCode::kInvalidArgument);
+
+  // Events and executables of another device of the same vendor.
+  ASSERT_OK_AND_ASSIGN(auto other, FakeGpu<TypeParam>::Create());
+  {
+    ASSERT_OK_AND_ASSIGN(Ref<Event> other_event, CreateGpuEvent(other->context()));
+    EXPECT_EQ(graph->SignalEvent(*other_event, ExecutionStage::kAll).code(),
+              StatusCode::kInvalidArgument);
+    using Spec = typename FakeGpu<TypeParam>::KernelSpec;
+    std::vector<Ref<PipelineLayout>> layouts;
+    ASSERT_OK_AND_ASSIGN(Ref<Executable> other_executable,
+                         other->LoadKernels({Spec{"record_grid", {1}, 0}}, &layouts));
+    const BufferBinding binding{0, this->buffer_.get(), 0, kWholeBuffer};
+    ASSERT_OK(graph->PushDescriptorSet(*layouts[0], 0, {&binding, 1}));
+    Status status = graph->Dispatch(*other_executable, 0, {1, 1, 1});
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+  }
 }
 
 REGISTER_TYPED_TEST_SUITE_P(GraphCommandBufferTest, BarriersJoinConcurrentNodesWithOneNode,

@@ -48,6 +48,7 @@ class NativeExecutable final : public Executable {
   typename V::Function function(uint32_t ordinal) const { return entries_[ordinal].function; }
   // The container target the module was loaded from ("cubin", "fake", ...).
   std::string_view target() const { return target_; }
+  const V& vendor() const { return vendor_; }
 
  private:
   template <typename T, typename... Args>

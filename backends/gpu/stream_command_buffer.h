@@ -55,19 +55,20 @@ class StreamCommandBuffer final : public CommandBuffer {
     return OkStatus();
   }
   Status SignalEvent(Event& event, ExecutionStage source) override {
-    GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(event, "SignalEvent"));
+    GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, ResolveEvent(vendor_, event, "SignalEvent"));
     return vendor_.RecordEvent(handle, stream_);
   }
   // Vendor events have no reset; see GraphCommandBuffer::ResetEvent.
   Status ResetEvent(Event& event, ExecutionStage source) override {
-    return EventHandle(event, "ResetEvent").status();
+    return ResolveEvent(vendor_, event, "ResetEvent").status();
   }
   Status WaitEvents(std::span<Event* const> events, ExecutionStage source, ExecutionStage target,
                     std::span<const MemoryBarrier> memory_barriers,
                     std::span<const BufferBarrier> buffer_barriers) override {
     for (Event* event : events) {
       if (!event) return InvalidArgumentError("WaitEvents was given a null event");
-      GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, EventHandle(*event, "WaitEvents"));
+      GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle,
+                              ResolveEvent(vendor_, *event, "WaitEvents"));
       GPUHAL_RETURN_IF_ERROR(vendor_.StreamWaitEvent(stream_, handle));
     }
     return OkStatus();
@@ -115,7 +116,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status Dispatch(Executable& executable, uint32_t entry_point,
                   WorkgroupCount workgroup_count) override {
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
-                            ResolveDispatchKernel<V>(executable, entry_point));
+                            ResolveDispatchKernel(vendor_, executable, entry_point));
     // The launch call copies the parameters, so stack storage is enough.
     InlineKernelArguments arguments;
     GPUHAL_RETURN_IF_ERROR(
@@ -134,7 +135,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status DispatchIndirect(Executable& executable, uint32_t entry_point,
                           BufferRange workgroup_count) override {
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
-                            ResolveDispatchKernel<V>(executable, entry_point));
+                            ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange count, ResolveDeviceRange(vendor_, workgroup_count,
                                                                   "DispatchIndirect parameters"));
     if (count.length < kIndirectParametersLength) {
@@ -180,15 +181,6 @@ class StreamCommandBuffer final : public CommandBuffer {
   }
 
  private:
-  Result<typename V::Event> EventHandle(Event& event, const char* command) const {
-    auto* gpu_event = dynamic_cast<GpuEvent<V>*>(&event);
-    if (!gpu_event) {
-      return InvalidArgumentError(command, ": the event was not created by a ", V::kName,
-                                  " device");
-    }
-    return gpu_event->handle();
-  }
-
   V vendor_;
   typename V::Stream stream_;
   KernelArgumentState arguments_;
