@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "backends/cuda/cuda_library.h"
+#include "backends/cuda/nccl_library.h"
 #include "backends/gpu/gpu_command_buffer.h"
 #include "backends/gpu/gpu_driver.h"
 
@@ -12,6 +13,16 @@ template class gpuhal::gpu::GpuDevice<gpuhal::cuda::CudaVendor>;
 
 namespace gpuhal::cuda {
 namespace {
+
+// Opened per device on its first channel; the loader keeps one handle per open, so no
+// cache is needed here.
+Result<gpu::CollectiveLibrary<CudaVendor>> LoadNcclCollectives(RefCounted&) {
+  GPUHAL_ASSIGN_OR_RETURN(Ref<NcclLibrary> library, LoadNcclLibrary());
+  gpu::CollectiveLibrary<CudaVendor> collectives;
+  collectives.symbols = &library->symbols();
+  collectives.owner = Ref<RefCounted>(library.get());
+  return collectives;
+}
 
 class CudaDriver final : public gpu::GpuDriver<CudaVendor> {
  public:
@@ -27,6 +38,7 @@ class CudaDriver final : public gpu::GpuDriver<CudaVendor> {
     gpu::GpuPlatform<CudaVendor> platform;
     platform.symbols = &library_->symbols();
     platform.symbol_owner = Ref<RefCounted>(library_.get());
+    platform.load_collectives = &LoadNcclCollectives;
     return platform;
   }
 

@@ -11,6 +11,7 @@
 #include "backends/cuda/cuda_library.h"
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/cuda_symbols.h"
+#include "backends/cuda/nccl_collective_api.h"
 #include "backends/gpu/vendor.h"
 
 namespace gpuhal::cuda {
@@ -30,6 +31,8 @@ struct CudaVendor {
   using MemoryPool = CUmemoryPool;
   using HostFunction = CUhostFn;
   using DeviceAddress = gpu::DeviceAddress;
+  // Channels and collectives go through NCCL (backends/gpu/collective_api.h).
+  using Collectives = NcclApi;
   // Executable container targets this vendor loads, in order of preference.
   static constexpr std::array<std::string_view, 2> kExecutableTargets = {"cubin", "ptx"};
 

@@ -49,21 +49,25 @@ Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
 
 template <Vendor V>
 Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_buffer,
-                          typename V::Stream stream) {
+                          typename V::Stream stream, CollectiveChannelSet<V>* channels) {
   if (auto* graph = DynCast<GraphCommandBuffer<V>>(&command_buffer)) {
     if (!graph->BelongsTo(context)) {
       return InvalidArgumentError("the command buffer was created by another ", V::kName,
                                   " device; submit it to the device that created it");
     }
-    return graph->Issue(stream);
+    return graph->Issue(stream, channels);
   }
   if (auto* deferred = DynCast<DeferredCommandBuffer>(&command_buffer)) {
     if (!deferred->is_recorded()) {
       return FailedPreconditionError(
           "submitting a command buffer that has not ended recording; call End() first");
     }
-    StreamCommandBuffer<V> issuer(context.vendor, stream, deferred->params());
-    return deferred->Replay(issuer);
+    StreamCommandBuffer<V> issuer(context.vendor, stream, deferred->params(), context.block_pool,
+                                  channels);
+    GPUHAL_RETURN_IF_ERROR(deferred->Replay(issuer));
+    // The replay's last collectives are still batched: the end of the recording ends
+    // the batch.
+    return issuer.Flush().WithContext("the collectives at the end of the command buffer");
   }
   return InvalidArgumentError("the command buffer was not created by a ", V::kName,
                               " device (it is neither a graph nor a deferred command buffer)");

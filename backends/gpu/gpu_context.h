@@ -44,14 +44,19 @@ Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
                                                   const CommandBufferParams& params,
                                                   CommandBufferMode mode);
 
+template <Vendor V>
+class CollectiveChannelSet;
+
 // Issues a recorded command buffer (from CreateGpuCommandBuffer, possibly behind shims)
 // onto `stream`: launches its graph, or replays its deferred commands through a stream
 // command buffer. The caller holds the queue's issue lock and keeps `command_buffer`
-// alive until the work completes. FAILED_PRECONDITION for a buffer that is not ended,
-// INVALID_ARGUMENT for a command buffer of another device or kind.
+// alive until the work completes. The channels its collectives use are noted in
+// `channels` (when given), for the completion's NCCL error check.
+// FAILED_PRECONDITION for a buffer that is not ended, INVALID_ARGUMENT for a command
+// buffer of another device or kind.
 template <Vendor V>
 Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_buffer,
-                          typename V::Stream stream);
+                          typename V::Stream stream, CollectiveChannelSet<V>* channels = nullptr);
 
 // Loads a verified executable container: the vendor's target (PTX or cubin for CUDA,
 // HSACO for HIP) through the module API, or the "fake" target on the simulated GPU.

@@ -8,11 +8,15 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <new>
 #include <span>
 #include <utility>
+#include <vector>
 
+#include "backends/gpu/device_collectives.h"
 #include "backends/gpu/event_pool.h"
+#include "backends/gpu/gpu_channel.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_device_diagnostics.h"
@@ -37,6 +41,9 @@ struct GpuPlatform {
   const typename V::Symbols* symbols = nullptr;
   Ref<RefCounted> symbol_owner;
   bool simulated = false;
+  // Opens NCCL/RCCL when a device first needs it for a channel; null: the platform has
+  // no collectives library.
+  CollectiveLoader<V> load_collectives = nullptr;
 };
 
 // Allocations the device makes for itself never need more: vendor allocations are
@@ -57,7 +64,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
         VendorBinding<V>::Open(host_allocator, vendor, ordinal, platform.symbol_owner));
     Ref<GpuDevice> device =
         MakeRef<GpuDevice>(host_allocator, host_allocator, params, std::move(info),
-                           std::move(binding), platform.simulated);
+                           std::move(binding), platform.simulated, platform.load_collectives);
     if (!device) {
       return ResourceExhaustedError("device: the host allocator could not provide ",
                                     sizeof(GpuDevice), " bytes");
@@ -105,7 +112,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   Result<Ref<Semaphore>> CreateSemaphore(uint64_t initial_value) override {
     GPUHAL_ASSIGN_OR_RETURN(
         Ref<GpuSemaphore<V>> semaphore,
-        GpuSemaphore<V>::Create(host_allocator_, initial_value, events_, timepoints_));
+        GpuSemaphore<V>::Create(host_allocator_, initial_value, binding_, events_, timepoints_));
     return Ref<Semaphore>(std::move(semaphore));
   }
 
@@ -127,9 +134,39 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     return LoadGpuExecutable<V>(context_, params);
   }
 
-  Result<ChannelId> CreateChannelId() override { return ChannelsUnimplemented(); }
-  Result<Ref<Channel>> CreateChannel(const ChannelParams&) override {
-    return ChannelsUnimplemented();
+  Result<ChannelId> CreateChannelId() override {
+    GPUHAL_ASSIGN_OR_RETURN(Ref<DeviceCollectives<V>> collectives, Collectives());
+    return collectives->api().CreateUniqueId();
+  }
+  Result<Ref<Channel>> CreateChannel(const ChannelParams& params) override {
+    GPUHAL_ASSIGN_OR_RETURN(Ref<DeviceCollectives<V>> collectives, Collectives());
+    return GpuChannel<V>::Create(std::move(collectives), params);
+  }
+  Result<std::vector<Ref<Channel>>> CreateChannelGroup(std::span<Device* const> devices) override {
+    std::vector<Ref<DeviceCollectives<V>>> members;
+    bool includes_this = false;
+    for (size_t i = 0; i < devices.size(); ++i) {
+      auto* device = dynamic_cast<GpuDevice*>(devices[i]);
+      if (!device) {
+        return InvalidArgumentError("CreateChannelGroup: devices[", i, "] is ",
+                                    devices[i] ? "not a " : "null, not a ", V::kName,
+                                    " device like ", info_.uri);
+      }
+      includes_this |= device == this;
+      GPUHAL_ASSIGN_OR_RETURN(Ref<DeviceCollectives<V>> collectives, device->Collectives());
+      if (!members.empty() && collectives->symbols() != members[0]->symbols()) {
+        return InvalidArgumentError(
+            "CreateChannelGroup: devices[", i, "] (", device->info_.uri,
+            ") is on another platform than devices[0] (", devices[0]->info().uri,
+            "); a group's devices must share one ", V::kName,
+            " platform (for the simulated GPU: one platform=NAME)");
+      }
+      members.push_back(std::move(collectives));
+    }
+    if (!includes_this) {
+      return InvalidArgumentError("CreateChannelGroup: call it on one of the group's devices");
+    }
+    return GpuChannel<V>::CreateGroup(members);
   }
 
   // Queue operations --------------------------------------------------------------------
@@ -231,11 +268,12 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
 
   GpuDevice(Allocator& host_allocator, const DeviceParams& params, DeviceInfo info,
-            Ref<VendorBinding<V>> binding, bool simulated)
+            Ref<VendorBinding<V>> binding, bool simulated, CollectiveLoader<V> load_collectives)
       : host_allocator_(host_allocator),
         params_(params),
         info_(std::move(info)),
-        binding_(std::move(binding)) {
+        binding_(std::move(binding)),
+        load_collectives_(load_collectives) {
     context_.vendor = binding_->vendor();
     context_.host_allocator = &host_allocator_;
     context_.params = &params_;
@@ -373,16 +411,28 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     return *base + offset;
   }
 
-  static Status ChannelsUnimplemented() {
-    return UnimplementedError("channels are not available on ", V::kName,
-                              " devices yet: collectives over NCCL/RCCL are not built "
-                              "(tracked by a separate issue)");
+  // What this device's channels share, made on first use (the library is opened then).
+  Result<Ref<DeviceCollectives<V>>> Collectives() {
+    std::lock_guard<std::mutex> lock(collectives_mutex_);
+    if (collectives_) return collectives_;
+    if (!load_collectives_) {
+      return UnimplementedError("channels: the ", info_.driver,
+                                " platform has no collectives library (NCCL/RCCL)");
+    }
+    Result<CollectiveLibrary<V>> library = load_collectives_(*binding_->symbol_owner());
+    if (!library.ok()) return library.status().WithContext("channels on " + info_.uri);
+    GPUHAL_ASSIGN_OR_RETURN(collectives_, DeviceCollectives<V>::Create(host_allocator_, binding_,
+                                                                       *std::move(library)));
+    return collectives_;
   }
 
   Allocator& host_allocator_;
   const DeviceParams params_;
   const DeviceInfo info_;
   Ref<VendorBinding<V>> binding_;
+  const CollectiveLoader<V> load_collectives_;
+  std::mutex collectives_mutex_;
+  Ref<DeviceCollectives<V>> collectives_;  // guarded by collectives_mutex_
   GpuContext<V> context_{};
   Ref<BlockPool> block_pool_;
   Ref<GpuEventPool<V>> events_;

@@ -81,7 +81,8 @@ class GpuQueue final : public RefCounted {
     }
     if (work_status.ok()) {
       for (CommandBuffer* command_buffer : action.command_buffers) {
-        work_status = IssueCommandBuffer<V>(context_, *command_buffer, stream_);
+        work_status = IssueCommandBuffer<V>(context_, *command_buffer, stream_,
+                                            &action.collective_channels);
         if (!work_status.ok()) break;
         work_enqueued = true;
       }
@@ -215,7 +216,11 @@ class GpuQueue final : public RefCounted {
         // Only this thread removes entries, so the head stays valid unlocked.
         action = in_flight_head_;
       }
-      const Status status = binding_->vendor().SynchronizeEvent(action->completion_event->handle());
+      Status status = binding_->vendor().SynchronizeEvent(action->completion_event->handle());
+      // NCCL reports most collective failures only here, asynchronously.
+      if (!action->collective_channels.empty()) {
+        status = action->collective_channels.CheckAfterCompletion(status);
+      }
       {
         std::lock_guard<std::mutex> lock(mutex_);
         in_flight_head_ = action->next;

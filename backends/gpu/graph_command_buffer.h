@@ -13,6 +13,13 @@
 // (indirect_dispatch.h), and the commands after it form the next graph. Issue launches
 // the segments in order on one stream, which also orders everything across the split.
 //
+// Collectives. Consecutive Collective commands form one batch (collective_batch.h), issued
+// as one NCCL group. NCCL enqueues its work on a stream, not into a graph, so a batch is
+// a segment of its own, like an indirect dispatch: the graph recorded before it is closed,
+// the batch is issued between the graph launches, and any other command (or End) first
+// closes the batch. Stream order then puts the collectives after everything recorded
+// before them and before everything recorded after them.
+//
 // Templates. End() instantiates each segment's graph. A one-shot buffer then destroys
 // the graph template; a reusable buffer keeps it, because executing it from another
 // graph command buffer (ExecuteCommands) adds it as a child graph node, which clones the
@@ -33,6 +40,8 @@
 #include <span>
 #include <string_view>
 
+#include "backends/gpu/collective_batch.h"
+#include "backends/gpu/collective_channel_set.h"
 #include "backends/gpu/command_operands.h"
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_event.h"
@@ -73,13 +82,15 @@ class GraphCommandBuffer final : public CommandBuffer {
   }
 
   // Launches the recording on `stream`: each segment's graph in order, and each indirect
-  // dispatch between them. Safe to call from several queues at once.
-  Status Issue(typename V::Stream stream) const {
+  // dispatch and collective batch between them. Safe to call from several queues at
+  // once. The channels of the collectives are noted in `channels` (when given).
+  Status Issue(typename V::Stream stream, CollectiveChannelSet<V>* channels = nullptr) const {
     std::lock_guard<std::mutex> lock(staging_mutex_);
-    return IssueWith(stream, staging_);
+    return IssueWith(stream, staging_, channels);
   }
   // As Issue, reading indirect workgroup counts through the caller's staging memory.
-  Status IssueWith(typename V::Stream stream, IndirectParameterStaging<V>& staging) const {
+  Status IssueWith(typename V::Stream stream, IndirectParameterStaging<V>& staging,
+                   CollectiveChannelSet<V>* channels = nullptr) const {
     if (state_ != State::kRecorded) {
       return FailedPreconditionError(
           "issuing a graph command buffer that has not ended recording; call End() first");
@@ -87,6 +98,9 @@ class GraphCommandBuffer final : public CommandBuffer {
     for (const Segment* segment = first_segment_; segment; segment = segment->next) {
       if (segment->indirect) {
         GPUHAL_RETURN_IF_ERROR(IssueIndirectDispatch(vendor_, *segment->indirect, stream, staging));
+      } else if (segment->collectives) {
+        GPUHAL_RETURN_IF_ERROR(
+            IssueCollectiveBatch(vendor_, *segment->collectives, stream, channels));
       } else {
         GPUHAL_RETURN_IF_ERROR(vendor_.LaunchGraph(segment->exec, stream));
       }
@@ -118,7 +132,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   }
 
   Status End() override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("End"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("End"));
     GPUHAL_RETURN_IF_ERROR(vendor_.MakeCurrent());
     GPUHAL_RETURN_IF_ERROR(CloseSegment());
     state_ = State::kRecorded;
@@ -147,14 +161,14 @@ class GraphCommandBuffer final : public CommandBuffer {
   Status ExecutionBarrier(ExecutionStage source, ExecutionStage target,
                           std::span<const MemoryBarrier> memory_barriers,
                           std::span<const BufferBarrier> buffer_barriers) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("ExecutionBarrier"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("ExecutionBarrier"));
     return CloseBarrierScope();
   }
 
   // The record node depends on everything recorded so far (the nodes since the barrier,
   // or the barrier itself), so the event fires only after all earlier commands.
   Status SignalEvent(Event& event, ExecutionStage source) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("SignalEvent"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("SignalEvent"));
     GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, ResolveEvent(vendor_, event, "SignalEvent"));
     GPUHAL_RETURN_IF_ERROR(Retain(&event));
     GPUHAL_RETURN_IF_ERROR(OpenGraph());
@@ -166,7 +180,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // recording overwrites the previous state. The next SignalEvent re-records the event,
   // which is all a reset has to guarantee for a later wait, so this is a no-op.
   Status ResetEvent(Event& event, ExecutionStage source) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("ResetEvent"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("ResetEvent"));
     return ResolveEvent(vendor_, event, "ResetEvent").status();
   }
   // Each event becomes a wait node after the current barrier; the wait nodes, together
@@ -176,7 +190,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   Status WaitEvents(std::span<Event* const> events, ExecutionStage source, ExecutionStage target,
                     std::span<const MemoryBarrier> memory_barriers,
                     std::span<const BufferBarrier> buffer_barriers) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("WaitEvents"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("WaitEvents"));
     for (Event* event : events) {
       if (!event) return InvalidArgumentError("WaitEvents was given a null event");
       GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle,
@@ -193,7 +207,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   Status DiscardBuffer(BufferRange range) override { return CheckRecording("DiscardBuffer"); }
 
   Status FillBuffer(BufferRange target, const void* pattern, size_t pattern_length) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("FillBuffer"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("FillBuffer"));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
                             ResolveDeviceRange(vendor_, target, "FillBuffer target"));
     GPUHAL_ASSIGN_OR_RETURN(FillOperands fill,
@@ -209,7 +223,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // The bytes are copied into the arena now; the memcpy node reads that copy each time
   // the graph runs.
   Status UpdateBuffer(const void* source, BufferRange target) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("UpdateBuffer"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("UpdateBuffer"));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
                             ResolveDeviceRange(vendor_, target, "UpdateBuffer target"));
     if (range.length == 0) return OkStatus();
@@ -226,7 +240,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   }
 
   Status CopyBuffer(BufferRange source, Buffer& target, size_t target_offset) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("CopyBuffer"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("CopyBuffer"));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange from,
                             ResolveDeviceRange(vendor_, source, "CopyBuffer source"));
     GPUHAL_ASSIGN_OR_RETURN(
@@ -257,7 +271,7 @@ class GraphCommandBuffer final : public CommandBuffer {
 
   Status Dispatch(Executable& executable, uint32_t entry_point,
                   WorkgroupCount workgroup_count) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("Dispatch"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("Dispatch"));
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(void** arguments, PackArguments(kernel));
@@ -279,7 +293,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // the file comment and indirect_dispatch.h for what it costs at issue time.
   Status DispatchIndirect(Executable& executable, uint32_t entry_point,
                           BufferRange workgroup_count) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("DispatchIndirect"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("DispatchIndirect"));
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange count, ResolveDeviceRange(vendor_, workgroup_count,
@@ -307,7 +321,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   // the nested commands see this buffer's bound arguments, and this buffer gets its own
   // back afterwards, so nesting never changes what a later dispatch here receives.
   Status ExecuteCommands(CommandBuffer& commands) override {
-    GPUHAL_RETURN_IF_ERROR(CheckRecording("ExecuteCommands"));
+    GPUHAL_RETURN_IF_ERROR(BeginCommand("ExecuteCommands"));
     if (auto* nested = DynCast<GraphCommandBuffer>(&commands)) {
       if (nested == this) return InvalidArgumentError("a command buffer cannot execute itself");
       GPUHAL_RETURN_IF_ERROR(Retain(&commands));
@@ -327,13 +341,24 @@ class GraphCommandBuffer final : public CommandBuffer {
                                 V::kName, " graph command buffer nor a deferred one");
   }
 
+  // Joins the open batch of collectives (see the file comment).
   Status Collective(Channel& channel, CollectiveOp op, CollectiveParam param, BufferRange send,
                     BufferRange recv, size_t element_count) override {
     GPUHAL_RETURN_IF_ERROR(CheckRecording("Collective"));
-    return UnimplementedError(
-        "Collective: NCCL/RCCL collectives in command buffers are not "
-        "built yet (a later issue); issue collectives on a channel "
-        "outside command buffers for now");
+    GPUHAL_ASSIGN_OR_RETURN(CollectiveCall<V> resolved,
+                            ResolveCollective(vendor_, channel, op, param, send, recv,
+                                              element_count));
+    if (!open_batch_) {
+      open_batch_ = arena_.New<CollectiveBatch<V>>();
+      if (!open_batch_) return ArenaExhausted("Collective");
+    }
+    auto* call = arena_.New<CollectiveCall<V>>(resolved);
+    if (!call) return ArenaExhausted("Collective");
+    GPUHAL_RETURN_IF_ERROR(Retain(&channel));
+    if (send.buffer) GPUHAL_RETURN_IF_ERROR(Retain(send.buffer));
+    if (recv.buffer) GPUHAL_RETURN_IF_ERROR(Retain(recv.buffer));
+    open_batch_->Append(call);
+    return OkStatus();
   }
 
  private:
@@ -348,6 +373,7 @@ class GraphCommandBuffer final : public CommandBuffer {
     typename V::Graph graph{};  // kept for reusable buffers only
     typename V::GraphExec exec{};
     const IndirectDispatch<V>* indirect = nullptr;  // set for an indirect segment
+    const CollectiveBatch<V>* collectives = nullptr;  // set for a collective segment
   };
   struct DebugGroup {
     DebugGroup* parent = nullptr;
@@ -367,6 +393,16 @@ class GraphCommandBuffer final : public CommandBuffer {
     if (state_ == State::kRecording) [[likely]]
       return OkStatus();
     return FailedPreconditionError(command, " outside Begin()/End() on a graph command buffer");
+  }
+  // Every command but Collective (and those with no device work) ends the open batch of
+  // collectives first, so that the batch runs before the command.
+  Status BeginCommand(const char* command) {
+    GPUHAL_RETURN_IF_ERROR(CheckRecording(command));
+    if (!open_batch_) [[likely]]
+      return OkStatus();
+    GPUHAL_RETURN_IF_ERROR(AppendCollectiveSegment(open_batch_));
+    open_batch_ = nullptr;
+    return OkStatus();
   }
   static Status ArenaExhausted(const char* command) {
     return ResourceExhaustedError(command, ": out of host memory for the recording's arena");
@@ -476,6 +512,14 @@ class GraphCommandBuffer final : public CommandBuffer {
     return AppendSegment(segment);
   }
 
+  Status AppendCollectiveSegment(const CollectiveBatch<V>* batch) {
+    GPUHAL_RETURN_IF_ERROR(CloseSegment());
+    auto* segment = arena_.New<Segment>();
+    if (!segment) return ArenaExhausted("Collective");
+    segment->collectives = batch;
+    return AppendSegment(segment);
+  }
+
   Status AppendNestedGraph(const GraphCommandBuffer& nested) {
     if (!nested.is_recorded()) {
       return FailedPreconditionError(
@@ -486,6 +530,11 @@ class GraphCommandBuffer final : public CommandBuffer {
       if (segment->indirect) {
         // The dispatch record lives in the nested buffer's arena, which the retain keeps.
         GPUHAL_RETURN_IF_ERROR(AppendIndirectSegment(segment->indirect));
+        continue;
+      }
+      if (segment->collectives) {
+        // Likewise the batch, whose channels the nested buffer retains.
+        GPUHAL_RETURN_IF_ERROR(AppendCollectiveSegment(segment->collectives));
         continue;
       }
       if (!segment->graph) {
@@ -518,6 +567,7 @@ class GraphCommandBuffer final : public CommandBuffer {
     pending_nodes_ = nullptr;
     pending_count_ = pending_capacity_ = 0;
     debug_group_ = nullptr;
+    open_batch_ = nullptr;
     arguments_ = KernelArgumentState();
     resources_.Reset();
     arena_.Reset();
@@ -542,6 +592,7 @@ class GraphCommandBuffer final : public CommandBuffer {
   size_t pending_capacity_ = 0;
 
   DebugGroup* debug_group_ = nullptr;
+  CollectiveBatch<V>* open_batch_ = nullptr;  // in the arena; null when no batch is open
   KernelArgumentState arguments_;
 
   mutable std::mutex staging_mutex_;

@@ -173,6 +173,7 @@ class ActionScheduler {
   void ReleaseAction(QueueAction<V>& action) {
     if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // Nothing touches the wait slots any more: the arena can go.
+    action.collective_channels.Reset();
     action.arena.Reset();
     action.waits = {};
     action.signals = {};

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 
+#include "backends/gpu/collective_channel_set.h"
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_semaphore.h"
@@ -72,10 +73,14 @@ struct ActionSignal {
 
 template <Vendor V>
 struct QueueAction {
-  explicit QueueAction(BlockPool& block_pool) : arena(block_pool), resources(block_pool) {}
+  explicit QueueAction(BlockPool& block_pool)
+      : arena(block_pool), resources(block_pool), collective_channels(arena) {}
 
   Arena arena;
   ResourceSet resources;
+  // Channels the issued collectives use, checked for NCCL errors at completion; in the
+  // arena, filled by the issue.
+  CollectiveChannelSet<V> collective_channels;
   void* scheduler = nullptr;  // the ActionScheduler<V> that owns the action
 
   ActionKind kind = ActionKind::kExecute;

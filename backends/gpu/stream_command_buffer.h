@@ -10,6 +10,9 @@
 // - Update data is read from the caller's pointer when the copy runs. A replayed
 //   deferred buffer passes its arena's copy, which lives as long as the submission keeps
 //   the command buffer alive, so nothing is copied twice.
+// - Consecutive collectives are kept in a batch and issued as one NCCL group when any
+//   other command arrives, or at Flush() (collective_batch.h), which the issuer calls
+//   after the replay.
 // - Indirect dispatch synchronizes the stream to read its workgroup count
 //   (indirect_dispatch.h): the issuing thread blocks until earlier work on the stream is
 //   done.
@@ -18,9 +21,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
+#include "backends/gpu/collective_batch.h"
+#include "backends/gpu/collective_channel_set.h"
 #include "backends/gpu/command_operands.h"
 #include "backends/gpu/gpu_event.h"
 #include "backends/gpu/graph_command_buffer.h"
@@ -29,6 +35,8 @@
 #include "backends/gpu/native_executable.h"
 #include "backends/gpu/vendor.h"
 #include "gpuhal/command_buffer.h"
+#include "gpuhal/core/arena.h"
+#include "gpuhal/core/block_pool.h"
 #include "gpuhal/core/deferred_command_buffer.h"
 #include "gpuhal/status.h"
 
@@ -37,13 +45,30 @@ namespace gpuhal::gpu {
 template <Vendor V>
 class StreamCommandBuffer final : public CommandBuffer {
  public:
-  // Meant to live on the issuing thread's stack for one replay.
-  StreamCommandBuffer(const V& vendor, typename V::Stream stream, const CommandBufferParams& params)
-      : CommandBuffer(params), vendor_(vendor), stream_(stream) {}
+  // Meant to live on the issuing thread's stack for one replay. Collectives need
+  // `block_pool` (for their batch); their channels are noted in `channels` when given.
+  StreamCommandBuffer(const V& vendor, typename V::Stream stream, const CommandBufferParams& params,
+                      BlockPool* block_pool = nullptr,
+                      CollectiveChannelSet<V>* channels = nullptr)
+      : CommandBuffer(params),
+        vendor_(vendor),
+        stream_(stream),
+        block_pool_(block_pool),
+        channels_(channels) {}
   ~StreamCommandBuffer() override = default;
 
   Status Begin() override { return OkStatus(); }
-  Status End() override { return OkStatus(); }
+  Status End() override { return Flush(); }
+
+  // Issues the open batch of collectives, if any.
+  Status Flush() {
+    if (batch_.empty()) [[likely]]
+      return OkStatus();
+    Status status = IssueCollectiveBatch(vendor_, batch_, stream_, channels_);
+    batch_ = CollectiveBatch<V>();
+    batch_arena_->Reset();
+    return status;
+  }
   Status BeginDebugGroup(std::string_view label, uint32_t color_rgba) override {
     return OkStatus();
   }
@@ -52,9 +77,10 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status ExecutionBarrier(ExecutionStage source, ExecutionStage target,
                           std::span<const MemoryBarrier> memory_barriers,
                           std::span<const BufferBarrier> buffer_barriers) override {
-    return OkStatus();
+    return Flush();
   }
   Status SignalEvent(Event& event, ExecutionStage source) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, ResolveEvent(vendor_, event, "SignalEvent"));
     return vendor_.RecordEvent(handle, stream_);
   }
@@ -65,6 +91,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status WaitEvents(std::span<Event* const> events, ExecutionStage source, ExecutionStage target,
                     std::span<const MemoryBarrier> memory_barriers,
                     std::span<const BufferBarrier> buffer_barriers) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     for (Event* event : events) {
       if (!event) return InvalidArgumentError("WaitEvents was given a null event");
       GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle,
@@ -77,6 +104,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status DiscardBuffer(BufferRange range) override { return OkStatus(); }
 
   Status FillBuffer(BufferRange target, const void* pattern, size_t pattern_length) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
                             ResolveDeviceRange(vendor_, target, "FillBuffer target"));
     GPUHAL_ASSIGN_OR_RETURN(FillOperands fill,
@@ -86,6 +114,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   }
   // Precondition: `source` stays valid until the copy has run (see the file comment).
   Status UpdateBuffer(const void* source, BufferRange target) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange range,
                             ResolveDeviceRange(vendor_, target, "UpdateBuffer target"));
     if (range.length == 0) return OkStatus();
@@ -93,6 +122,7 @@ class StreamCommandBuffer final : public CommandBuffer {
     return vendor_.CopyHostToDeviceAsync(range.address, source, range.length, stream_);
   }
   Status CopyBuffer(BufferRange source, Buffer& target, size_t target_offset) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange from,
                             ResolveDeviceRange(vendor_, source, "CopyBuffer source"));
     GPUHAL_ASSIGN_OR_RETURN(
@@ -115,6 +145,7 @@ class StreamCommandBuffer final : public CommandBuffer {
 
   Status Dispatch(Executable& executable, uint32_t entry_point,
                   WorkgroupCount workgroup_count) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
     // The launch call copies the parameters, so stack storage is enough.
@@ -134,6 +165,7 @@ class StreamCommandBuffer final : public CommandBuffer {
 
   Status DispatchIndirect(Executable& executable, uint32_t entry_point,
                           BufferRange workgroup_count) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
     GPUHAL_ASSIGN_OR_RETURN(DeviceRange count, ResolveDeviceRange(vendor_, workgroup_count,
@@ -159,8 +191,9 @@ class StreamCommandBuffer final : public CommandBuffer {
   // As in graph mode, the nested commands see this buffer's bound arguments and this
   // buffer gets its own back afterwards.
   Status ExecuteCommands(CommandBuffer& commands) override {
+    GPUHAL_RETURN_IF_ERROR(Flush());
     if (auto* nested = DynCast<GraphCommandBuffer<V>>(&commands)) {
-      return nested->IssueWith(stream_, staging_).WithContext("ExecuteCommands");
+      return nested->IssueWith(stream_, staging_, channels_).WithContext("ExecuteCommands");
     }
     if (auto* nested = DynCast<DeferredCommandBuffer>(&commands)) {
       const KernelArgumentState saved = arguments_;
@@ -172,17 +205,36 @@ class StreamCommandBuffer final : public CommandBuffer {
                                 V::kName, " graph command buffer nor a deferred one");
   }
 
+  // Joins the open batch; see the file comment.
   Status Collective(Channel& channel, CollectiveOp op, CollectiveParam param, BufferRange send,
                     BufferRange recv, size_t element_count) override {
-    return UnimplementedError(
-        "Collective: NCCL/RCCL collectives in command buffers are not "
-        "built yet (a later issue); issue collectives on a channel "
-        "outside command buffers for now");
+    GPUHAL_ASSIGN_OR_RETURN(CollectiveCall<V> resolved,
+                            ResolveCollective(vendor_, channel, op, param, send, recv,
+                                              element_count));
+    if (!batch_arena_) {
+      if (!block_pool_) {
+        return FailedPreconditionError(
+            "Collective: this stream command buffer was made without a block pool for "
+            "batching collectives");
+      }
+      batch_arena_.emplace(*block_pool_);
+    }
+    auto* call = batch_arena_->New<CollectiveCall<V>>(resolved);
+    if (!call) {
+      return ResourceExhaustedError("Collective: out of host memory for the batch of collectives");
+    }
+    batch_.Append(call);
+    return OkStatus();
   }
 
  private:
   V vendor_;
   typename V::Stream stream_;
+  BlockPool* block_pool_;
+  CollectiveChannelSet<V>* channels_;
+  // The open batch; its arena is made on the first collective, as most replays have none.
+  CollectiveBatch<V> batch_;
+  std::optional<Arena> batch_arena_;
   KernelArgumentState arguments_;
   IndirectParameterStaging<V> staging_;
 };

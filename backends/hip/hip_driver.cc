@@ -7,11 +7,22 @@
 #include "backends/gpu/gpu_command_buffer.h"
 #include "backends/gpu/gpu_driver.h"
 #include "backends/hip/hip_library.h"
+#include "backends/hip/rccl_library.h"
 
 template class gpuhal::gpu::GpuDevice<gpuhal::hip::HipVendor>;
 
 namespace gpuhal::hip {
 namespace {
+
+// Opened per device on its first channel; the loader keeps one handle per open, so no
+// cache is needed here.
+Result<gpu::CollectiveLibrary<HipVendor>> LoadRcclCollectives(RefCounted&) {
+  GPUHAL_ASSIGN_OR_RETURN(Ref<RcclLibrary> library, LoadRcclLibrary());
+  gpu::CollectiveLibrary<HipVendor> collectives;
+  collectives.symbols = &library->symbols();
+  collectives.owner = Ref<RefCounted>(library.get());
+  return collectives;
+}
 
 class HipDriver final : public gpu::GpuDriver<HipVendor> {
  public:
@@ -27,6 +38,7 @@ class HipDriver final : public gpu::GpuDriver<HipVendor> {
     gpu::GpuPlatform<HipVendor> platform;
     platform.symbols = &library_->symbols();
     platform.symbol_owner = Ref<RefCounted>(library_.get());
+    platform.load_collectives = &LoadRcclCollectives;
     return platform;
   }
 

@@ -13,6 +13,7 @@
 #include "backends/hip/hip_library.h"
 #include "backends/hip/hip_status.h"
 #include "backends/hip/hip_symbols.h"
+#include "backends/hip/rccl_collective_api.h"
 
 namespace gpuhal::hip {
 
@@ -31,6 +32,8 @@ struct HipVendor {
   using MemoryPool = hipMemPool_t;
   using HostFunction = hipHostFn_t;
   using DeviceAddress = gpu::DeviceAddress;
+  // Channels and collectives go through RCCL (backends/gpu/collective_api.h).
+  using Collectives = RcclApi;
   // Executable container targets this vendor loads, in order of preference.
   static constexpr std::array<std::string_view, 1> kExecutableTargets = {"hsaco"};
 

@@ -12,11 +12,15 @@ namespace {
 const cuda::CudaSymbols& CudaSymbolsOf(const FakeCudaPlatform& platform) {
   return platform.cuda_symbols();
 }
+const cuda::NcclSymbols& NcclSymbolsOf(const FakeCudaPlatform& platform) {
+  return platform.nccl_symbols();
+}
 
 }  // namespace
 
 std::unique_ptr<Driver> CreateFakeCudaDriver() {
-  return std::make_unique<FakeGpuDriver<cuda::CudaVendor, FakeCudaPlatform, &CudaSymbolsOf>>(
+  return std::make_unique<FakeGpuDriver<cuda::CudaVendor, FakeCudaPlatform, &CudaSymbolsOf,
+                                         &NcclSymbolsOf>>(
       kFakeCudaScheme, &cuda::CreateCudaDevice);
 }
 

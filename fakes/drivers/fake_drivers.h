@@ -7,6 +7,9 @@
 //   schedule=deterministic|threaded   who runs the device's work (default deterministic)
 //   devices=K                         simulated devices on the platform (default 1)
 //   memory=BYTES                      memory per simulated device (default 1 GiB)
+//   platform=NAME                     share one simulated GPU with every live device whose
+//                                     URI names NAME (needed for channels between
+//                                     devices: fake-cuda://1?devices=4&platform=ring)
 // Every other key is a DeviceParams key (see backends/gpu/device_params.h).
 #ifndef GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
 #define GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
@@ -24,8 +27,8 @@ namespace gpuhal::fake {
 
 inline constexpr std::string_view kFakeCudaScheme = "fake-cuda";
 inline constexpr std::string_view kFakeHipScheme = "fake-hip";
-inline constexpr std::array<std::string_view, 4> kFakePlatformUriKeys = {"seed", "schedule",
-                                                                         "devices", "memory"};
+inline constexpr std::array<std::string_view, 5> kFakePlatformUriKeys = {
+    "seed", "schedule", "devices", "memory", "platform"};
 
 // The simulated GPU's options from a device URI's query (only the keys above; the rest
 // are ignored here). INVALID_ARGUMENT naming a bad value.

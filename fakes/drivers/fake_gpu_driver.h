@@ -4,11 +4,15 @@
 #ifndef GPUHAL_FAKES_DRIVERS_FAKE_GPU_DRIVER_H_
 #define GPUHAL_FAKES_DRIVERS_FAKE_GPU_DRIVER_H_
 
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "backends/gpu/gpu_device_diagnostics.h"
+#include "backends/gpu/device_collectives.h"
 #include "backends/gpu/gpu_driver.h"
 #include "fakes/drivers/fake_drivers.h"
 #include "gpuhal/ref.h"
@@ -17,9 +21,15 @@
 namespace gpuhal::fake {
 
 // `Platform::Create(EngineOptions)` makes the simulated GPU; `SymbolsOf` picks the
-// vendor's symbol table from it.
+// vendor's symbol table from it and `CollectivesOf` its NCCL/RCCL table.
+//
+// Each device gets a simulated GPU of its own, unless its URI names a shared platform
+// (platform=NAME): then every device naming NAME, while any of them lives, shares one
+// simulated GPU, made with the first one's options — which is what channels between
+// devices of one process need (the simulated NCCL spans the devices of one engine).
 template <typename Vendor, typename Platform,
-          const typename Vendor::Symbols& (*SymbolsOf)(const Platform&)>
+          const typename Vendor::Symbols& (*SymbolsOf)(const Platform&),
+          const typename Vendor::Collectives::Symbols& (*CollectivesOf)(const Platform&)>
 class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
  public:
   using typename gpu::GpuDriver<Vendor>::DeviceFactory;
@@ -29,17 +39,63 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
  protected:
   Result<gpu::GpuPlatform<Vendor>> OpenPlatform(const DeviceUri* uri) override {
     EngineOptions options;
+    std::string shared_name;
     if (uri) {
       GPUHAL_ASSIGN_OR_RETURN(options, EngineOptionsFromUri(*uri));
+      if (auto name = uri->Param("platform")) shared_name = std::string(*name);
     }
-    GPUHAL_ASSIGN_OR_RETURN(Ref<Platform> simulated, Platform::Create(options));
+    Ref<Platform> simulated;
+    if (shared_name.empty()) {
+      GPUHAL_ASSIGN_OR_RETURN(simulated, Platform::Create(options));
+    } else {
+      GPUHAL_ASSIGN_OR_RETURN(simulated, SharedPlatform(shared_name, options));
+    }
     gpu::GpuPlatform<Vendor> platform;
     platform.symbols = &SymbolsOf(*simulated);
     platform.symbol_owner = Ref<RefCounted>(simulated.get());
     platform.simulated = true;
+    platform.load_collectives = &LoadCollectives;
     return platform;
   }
   std::span<const std::string_view> platform_keys() const override { return kFakePlatformUriKeys; }
+
+ private:
+  static Result<gpu::CollectiveLibrary<Vendor>> LoadCollectives(RefCounted& symbol_owner) {
+    auto* platform = dynamic_cast<Platform*>(&symbol_owner);
+    if (!platform) return InternalError("a simulated device's symbol owner is not its platform");
+    gpu::CollectiveLibrary<Vendor> library;
+    library.symbols = &CollectivesOf(*platform);
+    library.owner = Ref<RefCounted>(platform);
+    return library;
+  }
+
+  Result<Ref<Platform>> SharedPlatform(const std::string& name, const EngineOptions& options) {
+    std::lock_guard<std::mutex> lock(shared_mutex_);
+    // Platforms only the map still holds have no device left: release them, so that a
+    // name can start afresh and slots are not used up. The count is exact enough: only
+    // this function hands out new references, under this lock.
+    for (auto it = shared_.begin(); it != shared_.end();) {
+      it = it->second->ref_count_for_testing() == 1 ? shared_.erase(it) : std::next(it);
+    }
+    if (auto it = shared_.find(name); it != shared_.end()) {
+      const EngineOptions& existing = it->second->engine().options();
+      if (existing.device_count != options.device_count || existing.seed != options.seed ||
+          existing.mode != options.mode ||
+          existing.device_memory_bytes != options.device_memory_bytes) {
+        return InvalidArgumentError("simulated GPU platform=", name,
+                                    " is already open with other seed, schedule, devices or "
+                                    "memory parameters; give every device of a platform the "
+                                    "same ones");
+      }
+      return it->second;
+    }
+    GPUHAL_ASSIGN_OR_RETURN(Ref<Platform> platform, Platform::Create(options));
+    shared_.emplace(name, platform);
+    return platform;
+  }
+
+  std::mutex shared_mutex_;
+  std::map<std::string, Ref<Platform>> shared_;  // guarded by shared_mutex_
 };
 
 // The simulated GPU platform of type Platform under `device`, or null.

@@ -12,11 +12,15 @@ namespace {
 const hip::HipSymbols& HipSymbolsOf(const FakeHipPlatform& platform) {
   return platform.hip_symbols();
 }
+const hip::RcclSymbols& RcclSymbolsOf(const FakeHipPlatform& platform) {
+  return platform.rccl_symbols();
+}
 
 }  // namespace
 
 std::unique_ptr<Driver> CreateFakeHipDriver() {
-  return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform, &HipSymbolsOf>>(
+  return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform, &HipSymbolsOf,
+                                         &RcclSymbolsOf>>(
       kFakeHipScheme, &hip::CreateHipDevice);
 }
 

@@ -78,7 +78,9 @@ class Channel : public RefCounted {
   virtual int32_t rank() const = 0;
   virtual int32_t count() const = 0;
   // Partitions the participants by `color`; ranks in the new channel follow `key`.
-  // Every participant must call it (collectively).
+  // Every participant must call it (collectively), from its own thread when one process
+  // drives several participants. A negative color joins no new channel: the result is
+  // OK and null.
   virtual Result<Ref<Channel>> Split(int32_t color, int32_t key) = 0;
 
  protected:

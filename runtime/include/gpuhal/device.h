@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gpuhal/allocator.h"
 #include "gpuhal/buffer.h"
@@ -70,6 +71,12 @@ class Device : public RefCounted {
   // Joins channel `params.id` as `params.rank` of `params.count`. Blocks until every
   // participant has joined.
   virtual Result<Ref<Channel>> CreateChannel(const ChannelParams& params) = 0;
+  // For several devices driven by this one process: one channel per device, rank i on
+  // devices[i], made together from the calling thread, with no id to exchange. This
+  // device must be one of them, and all must come from its driver and platform (for the
+  // simulated GPU: URIs naming the same platform=NAME). Blocks until all are made.
+  virtual Result<std::vector<Ref<Channel>>> CreateChannelGroup(
+      std::span<Device* const> devices) = 0;
 
   // Queue operations -------------------------------------------------------------------
   //
