@@ -8,15 +8,27 @@
 // see the value. Only recorded events are ever enqueued (a wait on a never-recorded event
 // passes at once on CUDA and HIP), and the timepoint is dropped, releasing its event,
 // when the value is reached, on failure, or when the semaphore goes away.
+//
+// Host waits use the same bookkeeping: a host thread waiting for a value that issued
+// device work will produce waits on that work's completion event itself, as a raw
+// cuEventSynchronize would, rather than sleeping until the queue's completion thread has
+// advanced the value and woken it: that hand-off costs a thread wake-up of several
+// microseconds on every host wait (docs/performance.md). The value itself still moves
+// only on the completion thread, after its failure checks; the waiter, once the event
+// has completed, only polls for that briefly before falling back to sleeping.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 #include <utility>
 
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/timepoint_pool.h"
 #include "backends/gpu/vendor.h"
+#include "backends/gpu/vendor_binding.h"
 #include "gpuhal/allocator.h"
 #include "gpuhal/core/timeline_semaphore.h"
 #include "gpuhal/ref.h"
@@ -30,10 +42,12 @@ template <Vendor V>
 class GpuSemaphore final : public TimelineSemaphore {
  public:
   static Result<Ref<GpuSemaphore>> Create(Allocator& allocator, uint64_t initial_value,
+                                          Ref<VendorBinding<V>> binding,
                                           Ref<GpuEventPool<V>> events,
                                           Ref<TimepointPool<V>> timepoints) {
     Ref<GpuSemaphore> semaphore =
-        MakeRef<GpuSemaphore>(allocator, initial_value, std::move(events), std::move(timepoints));
+        MakeRef<GpuSemaphore>(allocator, initial_value, std::move(binding), std::move(events),
+                              std::move(timepoints));
     if (!semaphore) {
       return ResourceExhaustedError("semaphore: the host allocator could not provide ",
                                     sizeof(GpuSemaphore), " bytes");
@@ -81,15 +95,59 @@ class GpuSemaphore final : public TimelineSemaphore {
   // the current one. The failure status once failed.
   Status AdvanceFromDevice(uint64_t value) { return AdvanceTo(value); }
 
+  // See the file comment. Outcomes are the base class's: it has the last word.
+  Status Wait(uint64_t value, Timeout timeout) override {
+    if (timeout.is_immediate()) return TimelineSemaphore::Wait(value, timeout);
+    if (PooledEvent<V>* event = AcquireRecordedEvent(value)) {
+      const bool completed = WaitForEvent(event->handle(), timeout.deadline());
+      event->Release();
+      if (completed) AwaitAdvance(value, timeout.deadline());
+    }
+    return TimelineSemaphore::Wait(value, timeout);
+  }
+
  private:
   template <typename T, typename... Args>
   friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
 
-  GpuSemaphore(uint64_t initial_value, Ref<GpuEventPool<V>> events,
+  GpuSemaphore(uint64_t initial_value, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
                Ref<TimepointPool<V>> timepoints)
       : TimelineSemaphore(initial_value),
+        binding_(std::move(binding)),
         events_(std::move(events)),
         timepoints_(std::move(timepoints)) {}
+
+  // Whether `event` completed (successfully or not: the completion thread judges) before
+  // `deadline`. With no deadline this is the vendor's own wait; with one, a polling loop
+  // that yields, as the vendor's default (spinning) wait does.
+  bool WaitForEvent(typename V::Event event, Clock::time_point deadline) const {
+    Result<V> vendor = binding_->Current();
+    if (!vendor.ok()) return false;
+    if (deadline == Timeout::Infinite().deadline()) {
+      vendor->SynchronizeEvent(event).IgnoreError();
+      return true;
+    }
+    for (;;) {
+      Result<bool> done = vendor->QueryEvent(event);
+      if (!done.ok() || *done) return true;
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::yield();
+    }
+  }
+
+  // Polls until `value` is reached or the semaphore fails, for at most kAdvancePollLimit:
+  // the completion thread saw the same event complete and is advancing the value now.
+  void AwaitAdvance(uint64_t value, Clock::time_point deadline) {
+    static constexpr auto kAdvancePollLimit = std::chrono::microseconds(200);
+    const Clock::time_point limit =
+        std::min(deadline, Clock::now() + kAdvancePollLimit);
+    for (;;) {
+      Result<uint64_t> current = Query();
+      if (!current.ok() || *current >= value) return;
+      if (Clock::now() >= limit) return;
+      std::this_thread::yield();
+    }
+  }
 
   static void DropSignal(DeviceSignalTimepoint<V>& signal) {
     signal.event->Release();
@@ -101,6 +159,7 @@ class GpuSemaphore final : public TimelineSemaphore {
     DropSignal(*static_cast<DeviceSignalTimepoint<V>*>(user_data));
   }
 
+  Ref<VendorBinding<V>> binding_;
   Ref<GpuEventPool<V>> events_;
   Ref<TimepointPool<V>> timepoints_;
 };
