@@ -2,8 +2,8 @@
 // because it names both the real backends and the simulated GPU.
 #include <cstdio>
 
-#include "backends/cuda/cuda_driver.h"
-#include "backends/hip/hip_driver.h"
+#include "backends/cuda/cuda_registration.h"
+#include "backends/hip/hip_registration.h"
 #include "fakes/drivers/fake_drivers.h"
 #include "gpuhal/driver.h"
 

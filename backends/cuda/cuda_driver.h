@@ -7,6 +7,7 @@
 
 #include "backends/cuda/cuda_vendor.h"
 #include "backends/gpu/gpu_device.h"
+#include "backends/cuda/cuda_registration.h"
 #include "gpuhal/driver.h"
 #include "gpuhal/status.h"
 
@@ -21,14 +22,6 @@ inline constexpr std::string_view kCudaScheme = "cuda";
 Result<Ref<Device>> CreateCudaDevice(const gpu::GpuPlatform<CudaVendor>& platform, int ordinal,
                                      const DeviceParams& params, DeviceInfo info,
                                      Allocator& host_allocator);
-
-// The "cuda" driver. libcuda.so.1 is loaded on first use, not here: EnumerateDevices and
-// CreateDevice return UNAVAILABLE naming the library when it cannot be loaded.
-std::unique_ptr<Driver> CreateCudaDriver();
-
-// Registers CreateCudaDriver() with `registry`.
-Status RegisterCudaDriver(DriverRegistry& registry);
-
 }  // namespace gpuhal::cuda
 
 #endif  // GPUHAL_BACKENDS_CUDA_CUDA_DRIVER_H_

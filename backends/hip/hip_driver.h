@@ -7,6 +7,7 @@
 
 #include "backends/gpu/gpu_device.h"
 #include "backends/hip/hip_vendor.h"
+#include "backends/hip/hip_registration.h"
 #include "gpuhal/driver.h"
 #include "gpuhal/status.h"
 
@@ -21,14 +22,6 @@ inline constexpr std::string_view kHipScheme = "hip";
 Result<Ref<Device>> CreateHipDevice(const gpu::GpuPlatform<HipVendor>& platform, int ordinal,
                                     const DeviceParams& params, DeviceInfo info,
                                     Allocator& host_allocator);
-
-// The "hip" driver. libamdhip64.so is loaded on first use, not here: EnumerateDevices and
-// CreateDevice return UNAVAILABLE naming the library when it cannot be loaded.
-std::unique_ptr<Driver> CreateHipDriver();
-
-// Registers CreateHipDriver() with `registry`.
-Status RegisterHipDriver(DriverRegistry& registry);
-
 }  // namespace gpuhal::hip
 
 #endif  // GPUHAL_BACKENDS_HIP_HIP_DRIVER_H_
