@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "backends/cuda/cuda_library.h"
+#include "backends/cuda/nccl_collective_api.h"
 #include "backends/cuda/nccl_library.h"
 #include "backends/gpu/gpu_command_buffer.h"
 #include "backends/gpu/gpu_driver.h"

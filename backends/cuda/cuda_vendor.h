@@ -11,10 +11,12 @@
 #include "backends/cuda/cuda_library.h"
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/cuda_symbols.h"
-#include "backends/cuda/nccl_collective_api.h"
+#include "backends/gpu/collective_api.h"
 #include "backends/gpu/vendor.h"
 
 namespace gpuhal::cuda {
+
+struct NcclTypes;
 
 struct CudaVendor {
   static constexpr std::string_view kName = "cuda";
@@ -31,8 +33,11 @@ struct CudaVendor {
   using MemoryPool = CUmemoryPool;
   using HostFunction = CUhostFn;
   using DeviceAddress = gpu::DeviceAddress;
-  // Channels and collectives go through NCCL (backends/gpu/collective_api.h).
-  using Collectives = NcclApi;
+  // Channels and collectives go through NCCL (backends/gpu/collective_api.h). NcclTypes is
+  // defined in backends/cuda/nccl_collective_api.h, which only the files that compile
+  // channels include: nccl.h brings in the CUDA runtime headers, which cannot share a
+  // translation unit with HIP's (the built-in driver registry includes both vendors).
+  using Collectives = gpu::CollectiveApi<NcclTypes>;
   // Executable container targets this vendor loads, in order of preference.
   static constexpr std::array<std::string_view, 2> kExecutableTargets = {"cubin", "ptx"};
 

@@ -3,6 +3,7 @@
 #define GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
 
 #include "backends/cuda/cuda_vendor.h"
+#include "backends/cuda/nccl_collective_api.h"  // the command buffers record collectives
 #include "backends/gpu/command_test_harness.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 

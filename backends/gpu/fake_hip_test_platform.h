@@ -3,6 +3,7 @@
 #define GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
 
 #include "backends/gpu/command_test_harness.h"
+#include "backends/hip/rccl_collective_api.h"  // the command buffers record collectives
 #include "backends/hip/hip_vendor.h"
 #include "fakes/hip/fake_hip_platform.h"
 

@@ -7,6 +7,7 @@
 #include "backends/gpu/gpu_command_buffer.h"
 #include "backends/gpu/gpu_driver.h"
 #include "backends/hip/hip_library.h"
+#include "backends/hip/rccl_collective_api.h"
 #include "backends/hip/rccl_library.h"
 
 template class gpuhal::gpu::GpuDevice<gpuhal::hip::HipVendor>;

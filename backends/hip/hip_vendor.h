@@ -9,13 +9,15 @@
 #include <cstring>
 #include <span>
 
+#include "backends/gpu/collective_api.h"
 #include "backends/gpu/vendor.h"
 #include "backends/hip/hip_library.h"
 #include "backends/hip/hip_status.h"
 #include "backends/hip/hip_symbols.h"
-#include "backends/hip/rccl_collective_api.h"
 
 namespace gpuhal::hip {
+
+struct RcclTypes;
 
 struct HipVendor {
   static constexpr std::string_view kName = "hip";
@@ -32,8 +34,11 @@ struct HipVendor {
   using MemoryPool = hipMemPool_t;
   using HostFunction = hipHostFn_t;
   using DeviceAddress = gpu::DeviceAddress;
-  // Channels and collectives go through RCCL (backends/gpu/collective_api.h).
-  using Collectives = RcclApi;
+  // Channels and collectives go through RCCL (backends/gpu/collective_api.h). RcclTypes is
+  // defined in backends/hip/rccl_collective_api.h, which only the files that compile
+  // channels include: nccl.h brings in the CUDA runtime headers, which cannot share a
+  // translation unit with HIP's (the built-in driver registry includes both vendors).
+  using Collectives = gpu::CollectiveApi<RcclTypes>;
   // Executable container targets this vendor loads, in order of preference.
   static constexpr std::array<std::string_view, 1> kExecutableTargets = {"hsaco"};
 

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "backends/cuda/cuda_driver.h"
+#include "backends/cuda/nccl_collective_api.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 #include "fakes/drivers/fake_drivers_internal.h"
 #include "fakes/drivers/fake_gpu_driver.h"

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "backends/hip/hip_driver.h"
+#include "backends/hip/rccl_collective_api.h"
 #include "fakes/drivers/fake_drivers_internal.h"
 #include "fakes/drivers/fake_gpu_driver.h"
 #include "fakes/hip/fake_hip_platform.h"
