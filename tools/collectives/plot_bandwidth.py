@@ -34,12 +34,15 @@ def main(argv):
         axes.plot(sizes, [p["nccl_busbw_gbps"] for p in results], marker="s",
                   label="NCCL directly")
     axes.set_xscale("log", base=2)
+    axes.set_yscale("log")  # small messages are latency-bound: 4+ decades apart
     ticks = sizes[::3]
     axes.set_xticks(ticks)
     axes.set_xticklabels([size_label(s) for s in ticks], rotation=45, ha="right")
     axes.set_xlabel("message size")
     axes.set_ylabel("bus bandwidth (GB/s)")
-    devices = ", ".join(run.get("devices", []))
+    # "cuda://0 (NVIDIA H200)" -> "2 x NVIDIA H200"
+    names = [d[d.find("(") + 1:-1] if "(" in d else d for d in run.get("devices", [])]
+    devices = ", ".join(f"{names.count(n)} x {n}" for n in dict.fromkeys(names))
     axes.set_title(f"all-reduce (float32 sum), {run.get('ranks')} ranks, {run.get('mode')} mode"
                    f"\n{devices}\n{run.get('date', '')}", fontsize=9)
     axes.grid(True, which="both", alpha=0.3)
