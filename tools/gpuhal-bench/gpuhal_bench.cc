@@ -1,0 +1,818 @@
+// gpuhal-bench: what gpuhal costs over the driver it wraps.
+//
+// Every comparative benchmark times the gpuhal operation and the equivalent hand-written
+// CUDA driver sequence (through the same CudaSymbols table gpuhal uses, loaded with
+// LoadCudaLibrary) in the same process, interleaving the two sides iteration by
+// iteration so that clock and thermal drift hit both alike. Each reports the median
+// per-iteration figure of each side as counters: gpuhal_us, raw_us, ratio (gpuhal / raw)
+// and target (the ratio it must stay within; docs/performance.md).
+//
+//   gpuhal-bench [--device_kind=auto|cuda|fake] [Google Benchmark flags]
+//
+// auto (the default) uses cuda://0 when libcuda.so.1 loads and sees a GPU, and the
+// simulated GPU (fake-cuda://0) otherwise. On the simulated GPU only the gpuhal side
+// runs, as a smoke test: no raw side, no ratios.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <condition_variable>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "backends/cuda/cuda_library.h"
+#include "backends/cuda/cuda_symbols.h"
+#include "fakes/cuda/fake_cuda_platform.h"
+#include "gpuhal/gpuhal.h"
+#include "tools/gpuhal-bench/bench_kernels.h"
+
+namespace {
+
+using namespace gpuhal;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kBatch = 1000;              // dispatches per command buffer, hops per chain
+constexpr uint32_t kSpinNanoseconds = 20000;  // the "~20 us kernel"
+// A deadline, so made fresh for every wait.
+Timeout WaitTimeout() { return Timeout::After(std::chrono::seconds(30)); }
+
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+[[noreturn]] void Die(const char* what, const Status& status) {
+  std::fprintf(stderr, "gpuhal-bench: %s: %s\n", what, status.ToString().c_str());
+  std::exit(2);
+}
+#define BENCH_CHECK(what, expr)                 \
+  do {                                          \
+    const ::gpuhal::Status bench_status_ = (expr); \
+    if (!bench_status_.ok()) Die(what, bench_status_); \
+  } while (false)
+template <typename T>
+T Take(const char* what, Result<T> result) {
+  if (!result.ok()) Die(what, result.status());
+  return std::move(result).value();
+}
+
+// The raw CUDA side ------------------------------------------------------------------------
+
+struct RawCuda {
+  Ref<cuda::CudaLibrary> library;
+  const cuda::CudaSymbols* cu = nullptr;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUmodule module = nullptr;
+  CUfunction noop = nullptr;
+  CUfunction spin = nullptr;
+  CUstream stream_a = nullptr;
+  CUstream stream_b = nullptr;
+  CUevent events[2] = {nullptr, nullptr};
+  CUdeviceptr buffer = 0;
+  uint32_t* host_flag = nullptr;  // pinned, mapped: released by host writes
+  CUdeviceptr device_flag = 0;
+};
+
+void Cu(CUresult result, const char* what) {
+  if (result == CUDA_SUCCESS) return;
+  std::fprintf(stderr, "gpuhal-bench: %s failed with CUresult %d\n", what, static_cast<int>(result));
+  std::exit(2);
+}
+
+enum class DeviceKind { kAuto, kCuda, kFake };
+DeviceKind g_device_kind = DeviceKind::kAuto;
+RawCuda* g_raw = nullptr;  // null on the simulated GPU
+
+// Opens the driver, or returns null when this machine has no usable CUDA GPU.
+RawCuda* OpenRawCuda() {
+  Result<Ref<cuda::CudaLibrary>> library = cuda::LoadCudaLibrary();
+  if (!library.ok()) return nullptr;
+  const cuda::CudaSymbols& cu = (*library)->symbols();
+  int count = 0;
+  if (cu.cuInit(0) != CUDA_SUCCESS || cu.cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0) {
+    return nullptr;
+  }
+  auto* raw = new RawCuda;
+  raw->library = *library;
+  raw->cu = &raw->library->symbols();
+  Cu(cu.cuDeviceGet(&raw->device, 0), "cuDeviceGet");
+  Cu(cu.cuDevicePrimaryCtxRetain(&raw->context, raw->device), "cuDevicePrimaryCtxRetain");
+  Cu(cu.cuCtxSetCurrent(raw->context), "cuCtxSetCurrent");
+  const std::string ptx(bench::BenchKernelsPtx());
+  Cu(cu.cuModuleLoadDataEx(&raw->module, ptx.c_str(), 0, nullptr, nullptr), "cuModuleLoadDataEx");
+  Cu(cu.cuModuleGetFunction(&raw->noop, raw->module, "bench_noop"), "cuModuleGetFunction");
+  Cu(cu.cuModuleGetFunction(&raw->spin, raw->module, "bench_spin"), "cuModuleGetFunction");
+  // Non-blocking, as gpuhal creates its streams.
+  Cu(cu.cuStreamCreate(&raw->stream_a, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  Cu(cu.cuStreamCreate(&raw->stream_b, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  // Default flags: cuEventSynchronize spins, the fastest host wait the driver has.
+  for (CUevent& event : raw->events) Cu(cu.cuEventCreate(&event, CU_EVENT_DEFAULT), "cuEventCreate");
+  Cu(cu.cuMemAlloc(&raw->buffer, 4096), "cuMemAlloc");
+  void* flag = nullptr;
+  Cu(cu.cuMemHostAlloc(&flag, 4096, CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_PORTABLE),
+     "cuMemHostAlloc");
+  raw->host_flag = static_cast<uint32_t*>(flag);
+  *raw->host_flag = 0;
+  Cu(cu.cuMemHostGetDevicePointer(&raw->device_flag, flag, 0), "cuMemHostGetDevicePointer");
+  return raw;
+}
+
+void CloseRawCuda(RawCuda* raw) {
+  if (!raw) return;
+  const cuda::CudaSymbols& cu = *raw->cu;
+  cu.cuCtxSetCurrent(raw->context);
+  cu.cuStreamSynchronize(raw->stream_a);
+  cu.cuStreamSynchronize(raw->stream_b);
+  cu.cuMemFreeHost(raw->host_flag);
+  cu.cuMemFree(raw->buffer);
+  for (CUevent event : raw->events) cu.cuEventDestroy(event);
+  cu.cuStreamDestroy(raw->stream_a);
+  cu.cuStreamDestroy(raw->stream_b);
+  cu.cuModuleUnload(raw->module);
+  cu.cuDevicePrimaryCtxRelease(raw->device);
+  delete raw;
+}
+
+// Launches bench_noop with the parameters a gpuhal dispatch of it passes.
+struct NoopParams {
+  CUdeviceptr buffer = 0;
+  uint32_t value = 7;
+  void* pointers[2] = {&buffer, &value};
+};
+
+void RawLaunchNoop(const RawCuda& raw, CUstream stream, NoopParams& params) {
+  Cu(raw.cu->cuLaunchKernel(raw.noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
+                            params.pointers, nullptr),
+     "cuLaunchKernel");
+}
+
+// The gpuhal side ---------------------------------------------------------------------------
+
+// A device with the benchmark kernels loaded and a buffer to bind.
+struct Kit {
+  Ref<Device> device;
+  Ref<DescriptorSetLayout> set_layout;
+  Ref<PipelineLayout> noop_layout;
+  Ref<PipelineLayout> spin_layout;
+  Ref<Executable> executable;
+  Ref<Buffer> buffer;
+};
+
+std::string BenchDeviceUri(std::string_view query) {
+  return std::string(g_raw ? "cuda://0?" : "fake-cuda://0?") + std::string(query);
+}
+
+Kit MakeKit(std::string_view query, Allocator& allocator = Allocator::System()) {
+  Kit kit;
+  kit.device = Take("creating the device", CreateDevice(BenchDeviceUri(query), allocator));
+  const DescriptorSetLayoutBinding binding{0};
+  kit.set_layout = Take("creating a set layout", kit.device->CreateDescriptorSetLayout({&binding, 1}));
+  DescriptorSetLayout* sets[] = {kit.set_layout.get()};
+  kit.noop_layout = Take("creating a pipeline layout", kit.device->CreatePipelineLayout(sets, 1));
+  kit.spin_layout = Take("creating a pipeline layout", kit.device->CreatePipelineLayout({}, 1));
+  const std::vector<uint8_t> container = bench::BuildBenchContainer();
+  PipelineLayout* layouts[] = {kit.noop_layout.get(), kit.spin_layout.get()};
+  ExecutableParams params;
+  params.container = container;
+  params.pipeline_layouts = layouts;
+  kit.executable = Take("loading the benchmark kernels", kit.device->LoadExecutable(params));
+  kit.buffer = Take("allocating a buffer", kit.device->AllocateBuffer(BufferParams{}, 4096));
+  return kit;
+}
+
+Kit* g_stream_kit = nullptr;  // mode=stream, two queues
+Kit* g_graph_kit = nullptr;   // mode=graph
+
+Kit& StreamKit() {
+  if (!g_stream_kit) g_stream_kit = new Kit(MakeKit("mode=stream&queues=2"));
+  return *g_stream_kit;
+}
+Kit& GraphKit() {
+  if (!g_graph_kit) g_graph_kit = new Kit(MakeKit("mode=graph"));
+  return *g_graph_kit;
+}
+
+Status RecordNoops(CommandBuffer& commands, const Kit& kit, int count) {
+  GPUHAL_RETURN_IF_ERROR(commands.Begin());
+  const BufferBinding binding{0, kit.buffer.get()};
+  GPUHAL_RETURN_IF_ERROR(commands.PushDescriptorSet(*kit.noop_layout, 0, {&binding, 1}));
+  const uint32_t value = 7;
+  GPUHAL_RETURN_IF_ERROR(commands.PushConstants(
+      *kit.noop_layout, 0, {reinterpret_cast<const uint8_t*>(&value), sizeof(value)}));
+  for (int i = 0; i < count; ++i) {
+    GPUHAL_RETURN_IF_ERROR(commands.Dispatch(*kit.executable, bench::kNoopEntryPoint, {1, 1, 1}));
+  }
+  return commands.End();
+}
+
+Status RecordSpin(CommandBuffer& commands, const Kit& kit, uint32_t nanoseconds) {
+  GPUHAL_RETURN_IF_ERROR(commands.Begin());
+  GPUHAL_RETURN_IF_ERROR(commands.PushConstants(
+      *kit.spin_layout, 0, {reinterpret_cast<const uint8_t*>(&nanoseconds), sizeof(nanoseconds)}));
+  GPUHAL_RETURN_IF_ERROR(commands.Dispatch(*kit.executable, bench::kSpinEntryPoint, {1, 1, 1}));
+  return commands.End();
+}
+
+Ref<CommandBuffer> Recorded(const Kit& kit, CommandBufferMode mode,
+                            Status (*record)(CommandBuffer&, const Kit&)) {
+  CommandBufferParams params;
+  params.usage = CommandBufferUsage::kReusable;
+  params.mode = mode;
+  Ref<CommandBuffer> commands =
+      Take("creating a command buffer", kit.device->CreateCommandBuffer(params));
+  BENCH_CHECK("recording", record(*commands, kit));
+  return commands;
+}
+
+// Reporting ---------------------------------------------------------------------------------
+
+double Median(std::vector<double> samples) {
+  if (samples.empty()) return 0;
+  auto middle = samples.begin() + samples.size() / 2;
+  std::nth_element(samples.begin(), middle, samples.end());
+  return *middle;
+}
+
+// Per-iteration samples of both sides, in microseconds per unit (kernel, hop, wait...).
+struct Samples {
+  std::vector<double> gpuhal;
+  std::vector<double> raw;
+  std::vector<double> gpuhal_extra;  // a secondary gpuhal figure some benchmarks report
+  std::vector<double> raw_extra;
+};
+
+void Report(benchmark::State& state, const Samples& samples, double target) {
+  const double gpuhal_us = Median(samples.gpuhal);
+  state.counters["gpuhal_us"] = gpuhal_us;
+  if (samples.raw.empty()) return;
+  const double raw_us = Median(samples.raw);
+  state.counters["raw_us"] = raw_us;
+  state.counters["ratio"] = raw_us > 0 ? gpuhal_us / raw_us : 0;
+  if (target > 0) state.counters["target"] = target;
+}
+
+// 1. Stream-mode dispatch submission, per kernel ------------------------------------------
+
+// gpuhal: one submission of a stream-mode command buffer holding kBatch dispatches (the
+// replay issues each as a launch on the queue's stream). Raw: kBatch cuLaunchKernel calls
+// and an event record. Timed: the submitting thread's time; completion is waited for
+// outside the timed region.
+void BM_StreamDispatch(benchmark::State& state) {
+  Kit& kit = StreamKit();
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+    return RecordNoops(c, k, kBatch);
+  });
+  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  NoopParams params;
+  if (g_raw) params.buffer = g_raw->buffer;
+  Samples samples;
+  for (auto _ : state) {
+    const SemaphorePoint signal{done.get(), ++value};
+    const Clock::time_point start = Clock::now();
+    BENCH_CHECK("QueueExecute", kit.device->QueueExecute(1, {}, {&signal, 1}, list));
+    const Clock::duration submitted = Clock::now() - start;
+    BENCH_CHECK("Wait", done->Wait(value, WaitTimeout()));
+    state.SetIterationTime(std::chrono::duration<double>(submitted).count());
+    samples.gpuhal.push_back(Micros(submitted) / kBatch);
+    if (g_raw) {
+      const Clock::time_point raw_start = Clock::now();
+      for (int i = 0; i < kBatch; ++i) RawLaunchNoop(*g_raw, g_raw->stream_a, params);
+      Cu(g_raw->cu->cuEventRecord(g_raw->events[0], g_raw->stream_a), "cuEventRecord");
+      const Clock::duration raw_submitted = Clock::now() - raw_start;
+      Cu(g_raw->cu->cuEventSynchronize(g_raw->events[0]), "cuEventSynchronize");
+      samples.raw.push_back(Micros(raw_submitted) / kBatch);
+    }
+  }
+  Report(state, samples, 1.10);
+}
+
+// 2. Graph command buffers ---------------------------------------------------------------
+
+// A hand-built graph equivalent to a graph command buffer of `count` bench_noop
+// dispatches with no barriers: independent kernel nodes.
+CUgraph RawBuildGraph(const RawCuda& raw, NoopParams& params, int count) {
+  CUgraph graph = nullptr;
+  Cu(raw.cu->cuGraphCreate(&graph, 0), "cuGraphCreate");
+  CUDA_KERNEL_NODE_PARAMS node{};
+  node.func = raw.noop;
+  node.gridDimX = node.gridDimY = node.gridDimZ = 1;
+  node.blockDimX = bench::kBenchBlockSize[0];
+  node.blockDimY = node.blockDimZ = 1;
+  node.kernelParams = params.pointers;
+  for (int i = 0; i < count; ++i) {
+    CUgraphNode added = nullptr;
+    Cu(raw.cu->cuGraphAddKernelNode(&added, graph, nullptr, 0, &node), "cuGraphAddKernelNode");
+  }
+  return graph;
+}
+
+// Replay: one submission of the recorded command buffer until the host sees it done,
+// against cuGraphLaunch + cuEventRecord + cuEventSynchronize of the hand-built graph.
+// The submitting call alone is reported too (submit_gpuhal_us, submit_raw_us).
+void BM_GraphReplay(benchmark::State& state) {
+  Kit& kit = GraphKit();
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kGraph, [](CommandBuffer& c, const Kit& k) {
+    return RecordNoops(c, k, kBatch);
+  });
+  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  NoopParams params;
+  CUgraphExec exec = nullptr;
+  if (g_raw) {
+    params.buffer = g_raw->buffer;
+    CUgraph graph = RawBuildGraph(*g_raw, params, kBatch);
+    Cu(g_raw->cu->cuGraphInstantiateWithFlags(&exec, graph, 0), "cuGraphInstantiateWithFlags");
+    Cu(g_raw->cu->cuGraphDestroy(graph), "cuGraphDestroy");
+  }
+  Samples samples;
+  for (auto _ : state) {
+    const SemaphorePoint signal{done.get(), ++value};
+    const Clock::time_point start = Clock::now();
+    BENCH_CHECK("QueueExecute", kit.device->QueueExecute(kAnyQueue, {}, {&signal, 1}, list));
+    const Clock::time_point submitted = Clock::now();
+    BENCH_CHECK("Wait", done->Wait(value, WaitTimeout()));
+    const Clock::duration elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed));
+    samples.gpuhal_extra.push_back(Micros(submitted - start));
+    if (g_raw) {
+      const Clock::time_point raw_start = Clock::now();
+      Cu(g_raw->cu->cuGraphLaunch(exec, g_raw->stream_a), "cuGraphLaunch");
+      Cu(g_raw->cu->cuEventRecord(g_raw->events[0], g_raw->stream_a), "cuEventRecord");
+      const Clock::time_point raw_submitted = Clock::now();
+      Cu(g_raw->cu->cuEventSynchronize(g_raw->events[0]), "cuEventSynchronize");
+      samples.raw.push_back(Micros(Clock::now() - raw_start));
+      samples.raw_extra.push_back(Micros(raw_submitted - raw_start));
+    }
+  }
+  if (exec) Cu(g_raw->cu->cuGraphExecDestroy(exec), "cuGraphExecDestroy");
+  Report(state, samples, 1.05);
+  state.counters["submit_gpuhal_us"] = Median(samples.gpuhal_extra);
+  if (g_raw) state.counters["submit_raw_us"] = Median(samples.raw_extra);
+}
+
+// Record + End of a kBatch-dispatch graph command buffer (creation included), against
+// cuGraphCreate + kBatch cuGraphAddKernelNode + instantiate + dropping the template, which
+// is what End does. Destroying the results is not timed on either side.
+void BM_GraphRecord(benchmark::State& state) {
+  Kit& kit = GraphKit();
+  NoopParams params;
+  if (g_raw) params.buffer = g_raw->buffer;
+  Samples samples;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kGraph, [](CommandBuffer& c, const Kit& k) {
+      return RecordNoops(c, k, kBatch);
+    });
+    const Clock::duration elapsed = Clock::now() - start;
+    commands.reset();
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed));
+    if (g_raw) {
+      const Clock::time_point raw_start = Clock::now();
+      CUgraph graph = RawBuildGraph(*g_raw, params, kBatch);
+      CUgraphExec exec = nullptr;
+      Cu(g_raw->cu->cuGraphInstantiateWithFlags(&exec, graph, 0), "cuGraphInstantiateWithFlags");
+      Cu(g_raw->cu->cuGraphDestroy(graph), "cuGraphDestroy");
+      samples.raw.push_back(Micros(Clock::now() - raw_start));
+      Cu(g_raw->cu->cuGraphExecDestroy(exec), "cuGraphExecDestroy");
+    }
+  }
+  Report(state, samples, 1.25);
+}
+
+// 3. A chain of submissions, per hop -----------------------------------------------------
+
+// gpuhal: kBatch submissions of a one-dispatch command buffer alternating between two
+// queues, submission i waiting on (S, i) and signalling (S, i + 1), all submitted before
+// the first has run; timed until the host sees the last value. Raw: the same dispatches
+// alternating between two streams, each hop a cuEventRecord on one stream and a
+// cuStreamWaitEvent on the other, until cuEventSynchronize of the last.
+//
+// Diagnostic variants (no target): /1 gives each hop its own semaphore, /2 runs on a
+// device whose event pool keeps 4096 idle events instead of 32.
+Kit* g_large_event_pool_kit = nullptr;
+
+void BM_SemaphoreChain(benchmark::State& state) {
+  const int variant = static_cast<int>(state.range(0));
+  if (variant == 2 && !g_large_event_pool_kit) {
+    g_large_event_pool_kit = new Kit(MakeKit("mode=stream&queues=2&event_pool=4096"));
+  }
+  Kit& kit = variant == 2 ? *g_large_event_pool_kit : StreamKit();
+  std::vector<Ref<Semaphore>> per_hop;
+  if (variant == 1) {
+    for (int i = 0; i <= kBatch; ++i) {
+      per_hop.push_back(Take("creating a semaphore", kit.device->CreateSemaphore(0)));
+    }
+  }
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+    return RecordNoops(c, k, 1);
+  });
+  Ref<Semaphore> chain = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  NoopParams params;
+  if (g_raw) params.buffer = g_raw->buffer;
+  Samples samples;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    const uint64_t round = value;
+    for (int i = 0; i < kBatch; ++i) {
+      SemaphorePoint wait{chain.get(), value};
+      SemaphorePoint signal{chain.get(), value + 1};
+      if (variant == 1) {
+        // Hop i (i > 0) waits on semaphore i reaching round + 1, which hop i - 1 signals.
+        wait = {per_hop[i].get(), i == 0 ? 0 : round + 1};
+        signal = {per_hop[i + 1].get(), round + 1};
+      }
+      BENCH_CHECK("QueueExecute", kit.device->QueueExecute(QueueAffinity{1} << (i % 2),
+                                                           {&wait, 1}, {&signal, 1}, list));
+      ++value;
+    }
+    if (variant == 1) {
+      // Open the next round: every hop's wait value moves up by one.
+      BENCH_CHECK("Wait", per_hop[kBatch]->Wait(round + 1, WaitTimeout()));
+      value = round + 1;
+    } else {
+      BENCH_CHECK("Wait", chain->Wait(value, WaitTimeout()));
+    }
+    const Clock::duration elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed) / kBatch);
+    if (g_raw) {
+      const cuda::CudaSymbols& cu = *g_raw->cu;
+      CUstream streams[2] = {g_raw->stream_a, g_raw->stream_b};
+      const Clock::time_point raw_start = Clock::now();
+      for (int i = 0; i < kBatch; ++i) {
+        CUstream stream = streams[i % 2];
+        if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
+        RawLaunchNoop(*g_raw, stream, params);
+        Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
+      }
+      Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
+      samples.raw.push_back(Micros(Clock::now() - raw_start) / kBatch);
+    }
+  }
+  Report(state, samples, variant == 0 ? 1.30 : 0);
+}
+
+// 4. Host wait on a semaphore signalled by a ~20 us kernel ------------------------------
+
+void BM_CompletionLatency(benchmark::State& state) {
+  Kit& kit = StreamKit();
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+    return RecordSpin(c, k, kSpinNanoseconds);
+  });
+  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  uint32_t spin_ns = kSpinNanoseconds;
+  void* spin_params[] = {&spin_ns};
+  Samples samples;
+  for (auto _ : state) {
+    const SemaphorePoint signal{done.get(), ++value};
+    const Clock::time_point start = Clock::now();
+    BENCH_CHECK("QueueExecute", kit.device->QueueExecute(1, {}, {&signal, 1}, list));
+    BENCH_CHECK("Wait", done->Wait(value, WaitTimeout()));
+    const Clock::duration elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed));
+    if (g_raw) {
+      const cuda::CudaSymbols& cu = *g_raw->cu;
+      const Clock::time_point raw_start = Clock::now();
+      Cu(cu.cuLaunchKernel(g_raw->spin, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0,
+                           g_raw->stream_a, spin_params, nullptr),
+         "cuLaunchKernel");
+      Cu(cu.cuEventRecord(g_raw->events[0], g_raw->stream_a), "cuEventRecord");
+      Cu(cu.cuEventSynchronize(g_raw->events[0]), "cuEventSynchronize");
+      samples.raw.push_back(Micros(Clock::now() - raw_start));
+    }
+  }
+  Report(state, samples, 1.20);
+}
+
+// 5. Wait-before-signal release ----------------------------------------------------------
+
+// gpuhal: a one-dispatch submission is held on a semaphore nobody has signalled; timed
+// from the host signal until the host sees the submission's own signal. Raw: the stream
+// is blocked on cuStreamWaitValue32 of mapped host memory ahead of the same dispatch and
+// an event; timed from the host's write until cuEventSynchronize returns.
+void BM_WaitBeforeSignal(benchmark::State& state) {
+  Kit& kit = StreamKit();
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+    return RecordNoops(c, k, 1);
+  });
+  Ref<Semaphore> gate = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  NoopParams params;
+  if (g_raw) params.buffer = g_raw->buffer;
+  uint32_t raw_value = 0;
+  Samples samples;
+  for (auto _ : state) {
+    ++value;
+    const SemaphorePoint wait{gate.get(), value};
+    const SemaphorePoint signal{done.get(), value};
+    BENCH_CHECK("QueueExecute", kit.device->QueueExecute(1, {&wait, 1}, {&signal, 1}, list));
+    const Clock::time_point start = Clock::now();
+    BENCH_CHECK("Signal", gate->Signal(value));
+    BENCH_CHECK("Wait", done->Wait(value, WaitTimeout()));
+    const Clock::duration elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed));
+    if (g_raw) {
+      const cuda::CudaSymbols& cu = *g_raw->cu;
+      ++raw_value;
+      Cu(cu.cuStreamWaitValue32(g_raw->stream_a, g_raw->device_flag, raw_value,
+                                CU_STREAM_WAIT_VALUE_GEQ),
+         "cuStreamWaitValue32");
+      RawLaunchNoop(*g_raw, g_raw->stream_a, params);
+      Cu(cu.cuEventRecord(g_raw->events[0], g_raw->stream_a), "cuEventRecord");
+      // Let the stream reach the wait, as the gpuhal submission is already held.
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      const Clock::time_point raw_start = Clock::now();
+      std::atomic_ref<uint32_t>(*g_raw->host_flag).store(raw_value, std::memory_order_release);
+      Cu(cu.cuEventSynchronize(g_raw->events[0]), "cuEventSynchronize");
+      samples.raw.push_back(Micros(Clock::now() - raw_start));
+    }
+  }
+  Report(state, samples, 2.0);
+}
+
+// 6. Host signal to a host waiter on another thread --------------------------------------
+
+// A waiter thread blocks in Semaphore::Wait; the timed span runs from just before the
+// signalling call to the waiter's first instruction after its wait returns. For scale,
+// the same hand-off through a std::mutex + std::condition_variable is reported as raw.
+void BM_HostWake(benchmark::State& state) {
+  Kit& kit = StreamKit();
+  Ref<Semaphore> semaphore = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  std::atomic<uint64_t> woken{0};
+  std::atomic<int64_t> woke_at{0};
+  std::atomic<bool> stop{false};
+  std::thread waiter([&] {
+    for (uint64_t v = 1; !stop.load(); ++v) {
+      if (!semaphore->Wait(v, WaitTimeout()).ok()) return;
+      woke_at.store(Clock::now().time_since_epoch().count());
+      woken.store(v);
+    }
+  });
+  std::mutex mutex;
+  std::condition_variable wake;
+  uint64_t cv_value = 0;
+  std::atomic<uint64_t> cv_woken{0};
+  std::atomic<int64_t> cv_woke_at{0};
+  std::thread cv_waiter([&] {
+    for (uint64_t v = 1;; ++v) {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] { return cv_value >= v; });
+      if (stop.load()) return;
+      lock.unlock();
+      cv_woke_at.store(Clock::now().time_since_epoch().count());
+      cv_woken.store(v);
+    }
+  });
+  uint64_t value = 0;
+  Samples samples;
+  for (auto _ : state) {
+    ++value;
+    // Let the waiter block first: the latency of a sleeping thread is what is measured.
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const int64_t start = Clock::now().time_since_epoch().count();
+    BENCH_CHECK("Signal", semaphore->Signal(value));
+    while (woken.load() != value) {
+    }
+    const double elapsed = Micros(Clock::duration(woke_at.load() - start));
+    state.SetIterationTime(elapsed * 1e-6);
+    samples.gpuhal.push_back(elapsed);
+
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const int64_t cv_start = Clock::now().time_since_epoch().count();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      cv_value = value;
+    }
+    wake.notify_one();
+    while (cv_woken.load() != value) {
+    }
+    samples.raw.push_back(Micros(Clock::duration(cv_woke_at.load() - cv_start)));
+  }
+  stop.store(true);
+  semaphore->Signal(value + 1).IgnoreError();
+  waiter.join();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    cv_value = value + 1;
+  }
+  wake.notify_one();
+  cv_waiter.join();
+  Report(state, samples, 0);
+}
+
+// 7. Memory ------------------------------------------------------------------------------
+
+// Host bytes (through the device's allocator) per semaphore, per pending submission and
+// per recorded dispatch in each mode, each measured on a fresh device: arenas take
+// blocks from a per-device pool that keeps freed blocks, so only a fresh pool shows what
+// a new object costs. Graph mode counts only gpuhal's own host memory; the vendor's
+// graph memory is the driver's.
+void BM_Memory(benchmark::State& state) {
+  constexpr int kCount = 1000;
+  CountingAllocator counting;
+  double per_semaphore = 0, per_pending = 0, per_stream_command = 0, per_graph_command = 0;
+  for (auto _ : state) {
+    {
+      Kit kit = MakeKit("mode=stream", counting);
+      std::vector<Ref<Semaphore>> semaphores;
+      semaphores.reserve(kCount);
+      const size_t before = counting.live_bytes();
+      for (int i = 0; i < kCount; ++i) {
+        semaphores.push_back(Take("creating a semaphore", kit.device->CreateSemaphore(0)));
+      }
+      per_semaphore = double(counting.live_bytes() - before) / kCount;
+    }
+    {
+      Kit kit = MakeKit("mode=stream", counting);
+      Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+        return RecordNoops(c, k, 1);
+      });
+      Ref<Semaphore> gate = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+      Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+      CommandBuffer* list[] = {commands.get()};
+      const SemaphorePoint wait{gate.get(), 1};
+      const size_t before = counting.live_bytes();
+      for (int i = 0; i < kCount; ++i) {
+        const SemaphorePoint signal{done.get(), uint64_t(i) + 1};
+        BENCH_CHECK("QueueExecute", kit.device->QueueExecute(1, {&wait, 1}, {&signal, 1}, list));
+      }
+      per_pending = double(counting.live_bytes() - before) / kCount;
+      BENCH_CHECK("Signal", gate->Signal(1));
+      BENCH_CHECK("Wait", done->Wait(kCount, WaitTimeout()));
+    }
+    for (CommandBufferMode mode : {CommandBufferMode::kStream, CommandBufferMode::kGraph}) {
+      Kit kit = MakeKit(mode == CommandBufferMode::kStream ? "mode=stream" : "mode=graph", counting);
+      CommandBufferParams params;
+      params.mode = mode;
+      Ref<CommandBuffer> commands = Take("creating", kit.device->CreateCommandBuffer(params));
+      const size_t before = counting.live_bytes();
+      BENCH_CHECK("recording", RecordNoops(*commands, kit, kCount));
+      const double per_command = double(counting.live_bytes() - before) / kCount;
+      (mode == CommandBufferMode::kStream ? per_stream_command : per_graph_command) = per_command;
+    }
+    state.SetIterationTime(1e-3);
+  }
+  state.counters["bytes_per_semaphore"] = per_semaphore;
+  state.counters["bytes_per_pending_submission"] = per_pending;
+  state.counters["bytes_per_stream_dispatch"] = per_stream_command;
+  state.counters["bytes_per_graph_dispatch"] = per_graph_command;
+}
+
+// 8. The simulated GPU -------------------------------------------------------------------
+
+// Operations per second of the simulated GPU in deterministic mode on the calling thread:
+// kBatch kernel launches and one event record per batch, executed by a synchronize.
+void BM_SimulatedOps(benchmark::State& state) {
+  fake::EngineOptions options;
+  options.mode = fake::SchedulingMode::kDeterministic;
+  Ref<fake::FakeCudaPlatform> platform =
+      Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
+  const cuda::CudaSymbols& cu = platform->cuda_symbols();
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUmodule module = nullptr;
+  CUfunction noop = nullptr;
+  CUstream stream = nullptr;
+  CUevent event = nullptr;
+  CUdeviceptr buffer = 0;
+  Cu(cu.cuInit(0), "cuInit");
+  Cu(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
+  Cu(cu.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
+  Cu(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  const std::string ptx(bench::BenchKernelsPtx());
+  Cu(cu.cuModuleLoadDataEx(&module, ptx.c_str(), 0, nullptr, nullptr), "cuModuleLoadDataEx");
+  Cu(cu.cuModuleGetFunction(&noop, module, "bench_noop"), "cuModuleGetFunction");
+  Cu(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  Cu(cu.cuEventCreate(&event, CU_EVENT_DEFAULT), "cuEventCreate");
+  Cu(cu.cuMemAlloc(&buffer, 4096), "cuMemAlloc");
+  NoopParams params;
+  params.buffer = buffer;
+  int64_t operations = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    for (int i = 0; i < kBatch; ++i) {
+      Cu(cu.cuLaunchKernel(noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
+                           params.pointers, nullptr),
+         "cuLaunchKernel");
+    }
+    Cu(cu.cuEventRecord(event, stream), "cuEventRecord");
+    Cu(cu.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+    operations += kBatch + 1;
+  }
+  state.SetItemsProcessed(operations);
+  state.counters["ops_per_second"] =
+      benchmark::Counter(double(operations), benchmark::Counter::kIsRate);
+  state.counters["target_ops_per_second"] = 1e6;
+  cu.cuMemFree(buffer);
+  cu.cuEventDestroy(event);
+  cu.cuStreamDestroy(stream);
+  cu.cuModuleUnload(module);
+  cu.cuDevicePrimaryCtxRelease(device);
+}
+
+// Idle CPU -------------------------------------------------------------------------------
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Process CPU time over ~1 s with both devices open (three queues, three completion
+// threads) and nothing in flight: any thread that spins shows up here.
+void BM_IdleCpu(benchmark::State& state) {
+  StreamKit();
+  GraphKit();
+  double cpu_ms_per_s = 0;
+  for (auto _ : state) {
+    const double cpu_before = ProcessCpuSeconds();
+    const Clock::time_point start = Clock::now();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    cpu_ms_per_s = (ProcessCpuSeconds() - cpu_before) * 1e3 / wall;
+    state.SetIterationTime(wall);
+  }
+  state.counters["idle_cpu_ms_per_s"] = cpu_ms_per_s;
+}
+
+BENCHMARK(BM_IdleCpu)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StreamDispatch)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GraphReplay)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GraphRecord)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SemaphoreChain)->Arg(0)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CompletionLatency)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_WaitBeforeSignal)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HostWake)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Memory)->UseManualTime()->Iterations(1);
+BENCHMARK(BM_SimulatedOps)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Our own flag first; Google Benchmark sees the rest.
+  std::vector<char*> arguments;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view argument = argv[i];
+    if (argument.starts_with("--device_kind=")) {
+      const std::string_view kind = argument.substr(std::strlen("--device_kind="));
+      if (kind == "cuda") g_device_kind = DeviceKind::kCuda;
+      else if (kind == "fake") g_device_kind = DeviceKind::kFake;
+      else if (kind == "auto") g_device_kind = DeviceKind::kAuto;
+      else {
+        std::fprintf(stderr, "gpuhal-bench: --device_kind must be auto, cuda or fake\n");
+        return 2;
+      }
+      continue;
+    }
+    arguments.push_back(argv[i]);
+  }
+  int argument_count = static_cast<int>(arguments.size());
+  benchmark::Initialize(&argument_count, arguments.data());
+  if (benchmark::ReportUnrecognizedArguments(argument_count, arguments.data())) return 2;
+
+  if (g_device_kind != DeviceKind::kFake) g_raw = OpenRawCuda();
+  if (!g_raw && g_device_kind == DeviceKind::kCuda) {
+    std::fprintf(stderr, "gpuhal-bench: --device_kind=cuda but no CUDA GPU is usable here\n");
+    return 2;
+  }
+  benchmark::AddCustomContext("gpuhal_device", BenchDeviceUri(""));
+  if (g_raw) {
+    char name[256] = {};
+    g_raw->cu->cuDeviceGetName(name, sizeof(name), g_raw->device);
+    int version = 0;
+    g_raw->cu->cuDriverGetVersion(&version);
+    benchmark::AddCustomContext("gpu", name);
+    benchmark::AddCustomContext("cuda_driver_api_version", std::to_string(version));
+  } else {
+    benchmark::AddCustomContext("gpu", "simulated GPU (smoke run: gpuhal side only, no ratios)");
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  delete g_stream_kit;
+  delete g_graph_kit;
+  delete g_large_event_pool_kit;
+  CloseRawCuda(g_raw);
+  return 0;
+}
