@@ -61,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
              "cuMemAlloc: CUDA_ERROR_UNKNOWN (unknown error)"},
         // A code without a built-in name: still names the call and the number.
         Case{CUDA_ERROR_PROFILER_DISABLED, StatusCode::kUnknown, "cuMemAlloc: CUDA error 5"},
-        Case{static_cast<CUresult>(12345), StatusCode::kUnknown, "cuMemAlloc: CUDA error 12345"}));
+        Case{static_cast<CUresult>(1000), StatusCode::kUnknown, "cuMemAlloc: CUDA error 1000"}));
 
 TEST(CudaStatusTest, SuccessIsOk) {
   EXPECT_TRUE(CudaResultToStatus(CUDA_SUCCESS, "cuInit").ok());

@@ -43,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(
              "error)"},
         Case{ncclInProgress, StatusCode::kUnavailable,
              "ncclAllReduce: ncclInProgress (NCCL operation in progress)"},
-        Case{static_cast<ncclResult_t>(42), StatusCode::kUnknown, "ncclAllReduce: NCCL error 42"}));
+        Case{static_cast<ncclResult_t>(12), StatusCode::kUnknown, "ncclAllReduce: NCCL error 12"}));
 
 const char* TableErrorString(ncclResult_t) { return "from the table"; }
 

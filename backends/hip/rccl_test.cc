@@ -74,7 +74,7 @@ TEST(RcclStatusTest, MapsEachCode) {
        "ncclAllReduce: ncclRemoteError (remote process exited or there was a network error)"},
       {ncclInProgress, StatusCode::kUnavailable,
        "ncclAllReduce: ncclInProgress (NCCL operation in progress)"},
-      {static_cast<ncclResult_t>(42), StatusCode::kUnknown, "ncclAllReduce: RCCL error 42"},
+      {static_cast<ncclResult_t>(12), StatusCode::kUnknown, "ncclAllReduce: RCCL error 12"},
   };
   for (const Case& c : cases) {
     Status status = RcclResultToStatus(c.result, "ncclAllReduce");

@@ -95,7 +95,7 @@ TEST(FakeCudaPlatformTest, ErrorNamesAndStringsAreTheVendors) {
   ASSERT_EQ(0, cuda_api.cu->cuGetErrorString(CUDA_ERROR_LAUNCH_FAILED, &text));
   EXPECT_STREQ(text, "unspecified launch failure");
   EXPECT_EQ(CUDA_ERROR_INVALID_VALUE,
-            cuda_api.cu->cuGetErrorName(static_cast<CUresult>(123456), &text));
+            cuda_api.cu->cuGetErrorName(static_cast<CUresult>(1000), &text));
   EXPECT_STREQ(cuda_api.nccl->ncclGetErrorString(ncclInvalidArgument),
                "invalid argument (run with NCCL_DEBUG=WARN for details)");
   int version = 0;
