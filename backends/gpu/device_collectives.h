@@ -54,8 +54,13 @@ class DeviceCollectives final : public RefCounted {
   const Api& api() const { return api_; }
   Allocator& allocator() const { return allocator_; }
   const V& vendor() const { return binding_->vendor(); }
-  // The symbol table, for telling whether two devices can share a channel group.
-  const void* symbols() const { return api_.symbols; }
+  // Which collectives library this device runs, for telling whether two devices can
+  // share a channel group. A real driver loads one table per device, all pointing into
+  // the one library dlopen returns; the simulated GPU binds a table to each platform. So
+  // the code behind a function, not the table's address, identifies the library.
+  const void* library_identity() const {
+    return reinterpret_cast<const void*>(api_.symbols->ncclGroupStart);
+  }
   // Makes the device current on the calling thread: NCCL picks the device of a new
   // communicator, and launches, on the current device.
   Status MakeCurrent() const { return binding_->Current().status(); }

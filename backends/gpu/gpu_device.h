@@ -154,7 +154,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
       }
       includes_this |= device == this;
       GPUHAL_ASSIGN_OR_RETURN(Ref<DeviceCollectives<V>> collectives, device->Collectives());
-      if (!members.empty() && collectives->symbols() != members[0]->symbols()) {
+      if (!members.empty() && collectives->library_identity() != members[0]->library_identity()) {
         return InvalidArgumentError(
             "CreateChannelGroup: devices[", i, "] (", device->info_.uri,
             ") is on another platform than devices[0] (", devices[0]->info().uri,
