@@ -302,6 +302,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     GPUHAL_ASSIGN_OR_RETURN(block_pool_,
                             BlockPool::Create(host_allocator_, params_.arena_block_size));
     context_.block_pool = block_pool_.get();
+    GPUHAL_ASSIGN_OR_RETURN(action_block_pool_,
+                            BlockPool::Create(host_allocator_, kActionArenaBlockBytes));
     GPUHAL_ASSIGN_OR_RETURN(
         events_, GpuEventPool<V>::Create(host_allocator_, binding_, params_.event_pool_capacity));
     GPUHAL_ASSIGN_OR_RETURN(timepoints_, TimepointPool<V>::Create(host_allocator_));
@@ -325,7 +327,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
           "scheduler and ",
           params_.queue_count, " queues");
     }
-    scheduler_ = new (scheduler_memory) ActionScheduler<V>(host_allocator_, *block_pool_, *events_);
+    scheduler_ = new (scheduler_memory)
+        ActionScheduler<V>(host_allocator_, *action_block_pool_, *events_);
     queues_ = static_cast<GpuQueue<V>**>(queue_memory);
     for (uint32_t i = 0; i < params_.queue_count; ++i) {
       GPUHAL_ASSIGN_OR_RETURN(
@@ -435,6 +438,12 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   Ref<DeviceCollectives<V>> collectives_;  // guarded by collectives_mutex_
   GpuContext<V> context_{};
   Ref<BlockPool> block_pool_;
+  // Queue actions keep their arena and resource set blocks while pooled; with the
+  // command buffers' block size (32 KiB by default) each pending submission held 66 KB
+  // (gpuhal-bench BM_Memory). A typical action needs a few hundred bytes, and an arena
+  // gives larger requests a block of their own.
+  static constexpr size_t kActionArenaBlockBytes = 1024;
+  Ref<BlockPool> action_block_pool_;
   Ref<GpuEventPool<V>> events_;
   Ref<TimepointPool<V>> timepoints_;
   bool has_memory_pool_ = false;

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -61,6 +62,16 @@ class GpuSemaphore final : public TimelineSemaphore {
   // The recorded event of the earliest device signal of a value >= `value`, with one
   // reference taken for the caller; null when no such signal has been recorded yet.
   PooledEvent<V>* AcquireRecordedEvent(uint64_t value) {
+    {
+      // The common case, a wait on the value most recently announced (a chain of
+      // submissions on one timeline), is served without walking the timeline: with a
+      // long chain in flight that walk is linear in its length for every submission.
+      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
+      if (latest_signal_event_ && latest_signal_value_ == value) {
+        latest_signal_event_->Retain();
+        return latest_signal_event_;
+      }
+    }
     PooledEvent<V>* found = nullptr;
     VisitTimepoints(value, [&](Timepoint& timepoint) {
       if (timepoint.kind != kDeviceSignalTimepoint) return false;
@@ -87,13 +98,33 @@ class GpuSemaphore final : public TimelineSemaphore {
     Result<Acquisition> acquisition = AcquireTimepoint(signal->timepoint);
     if (!acquisition.ok() || *acquisition == Acquisition::kAlreadyReached) {
       DropSignal(*signal);
+      return OkStatus();
+    }
+    std::lock_guard<std::mutex> lock(latest_signal_mutex_);
+    if (!latest_signal_event_ || value >= latest_signal_value_) {
+      recorded.Retain();
+      if (latest_signal_event_) latest_signal_event_->Release();
+      latest_signal_event_ = &recorded;
+      latest_signal_value_ = value;
     }
     return OkStatus();
   }
 
   // Device progress observed by a completion thread; ignores values not greater than
   // the current one. The failure status once failed.
-  Status AdvanceFromDevice(uint64_t value) { return AdvanceTo(value); }
+  Status AdvanceFromDevice(uint64_t value) {
+    Status status = AdvanceTo(value);
+    // A reached value needs no event any more; give it back to the pool.
+    PooledEvent<V>* reached = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
+      if (latest_signal_event_ && latest_signal_value_ <= value) {
+        reached = std::exchange(latest_signal_event_, nullptr);
+      }
+    }
+    if (reached) reached->Release();
+    return status;
+  }
 
   // See the file comment. Outcomes are the base class's: it has the last word.
   Status Wait(uint64_t value, Timeout timeout) override {
@@ -109,6 +140,10 @@ class GpuSemaphore final : public TimelineSemaphore {
  private:
   template <typename T, typename... Args>
   friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
+
+  ~GpuSemaphore() override {
+    if (latest_signal_event_) latest_signal_event_->Release();
+  }
 
   GpuSemaphore(uint64_t initial_value, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
                Ref<TimepointPool<V>> timepoints)
@@ -162,6 +197,12 @@ class GpuSemaphore final : public TimelineSemaphore {
   Ref<VendorBinding<V>> binding_;
   Ref<GpuEventPool<V>> events_;
   Ref<TimepointPool<V>> timepoints_;
+
+  // The most recently announced device signal (highest value), with a reference of its
+  // own, until the value is reached; see AcquireRecordedEvent.
+  std::mutex latest_signal_mutex_;
+  uint64_t latest_signal_value_ = 0;
+  PooledEvent<V>* latest_signal_event_ = nullptr;
 };
 
 }  // namespace gpuhal::gpu
