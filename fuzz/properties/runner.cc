@@ -178,7 +178,7 @@ class ProgramRun {
       if (options.check_growth && !leak_ && violations_.empty()) CheckGrowth(bytes_before);
       (void)bytes_before;
     }
-    if (!violations_.empty() && device_) {
+    if ((options.keep_trace || !violations_.empty()) && device_) {
       if (fake::Engine* engine = fake::SimulatedEngineOf(*device_)) {
         report.trace_json = engine->ChromeTraceJson();
       }

@@ -30,6 +30,8 @@ struct RunOptions {
   // Runs the program a second time on the same device and requires that the device's
   // host allocations did not grow between the two quiescent points.
   bool check_growth = false;
+  // Keeps the Chrome trace in the report even when nothing went wrong.
+  bool keep_trace = false;
 };
 
 struct RunReport {
@@ -38,7 +40,7 @@ struct RunReport {
   // tags and scratch words of submissions the model pins down, and final semaphore
   // states that it pins down.
   std::string projection;
-  std::string trace_json;  // the simulated GPU's Chrome trace (kept only on a violation)
+  std::string trace_json;  // the simulated GPU's Chrome trace (on a violation, or asked for)
   uint64_t device_event_waits = 0;
   bool ok() const { return violations.empty(); }
   std::string Describe() const;
