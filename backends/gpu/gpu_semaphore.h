@@ -100,14 +100,25 @@ class GpuSemaphore final : public TimelineSemaphore {
       DropSignal(*signal);
       return OkStatus();
     }
-    std::lock_guard<std::mutex> lock(latest_signal_mutex_);
-    if (!latest_signal_event_ || value >= latest_signal_value_) {
-      recorded.Retain();
-      if (latest_signal_event_) latest_signal_event_->Release();
-      latest_signal_event_ = &recorded;
-      latest_signal_value_ = value;
+    {
+      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
+      if (!latest_signal_event_ || value >= latest_signal_value_) {
+        recorded.Retain();
+        if (latest_signal_event_) latest_signal_event_->Release();
+        latest_signal_event_ = &recorded;
+        latest_signal_value_ = value;
+      }
     }
+    // A failure that raced with this announcement must not leave the event held.
+    if (!Query().ok()) ReleaseLatestSignalUpTo(UINT64_MAX);
     return OkStatus();
+  }
+
+  // A failed semaphore is never waited on through an event again: its latest device
+  // signal goes back to the pool now, not when the semaphore is destroyed.
+  void Fail(Status status) override {
+    TimelineSemaphore::Fail(std::move(status));
+    ReleaseLatestSignalUpTo(UINT64_MAX);
   }
 
   // Device progress observed by a completion thread; ignores values not greater than
@@ -115,14 +126,7 @@ class GpuSemaphore final : public TimelineSemaphore {
   Status AdvanceFromDevice(uint64_t value) {
     Status status = AdvanceTo(value);
     // A reached value needs no event any more; give it back to the pool.
-    PooledEvent<V>* reached = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
-      if (latest_signal_event_ && latest_signal_value_ <= value) {
-        reached = std::exchange(latest_signal_event_, nullptr);
-      }
-    }
-    if (reached) reached->Release();
+    ReleaseLatestSignalUpTo(status.ok() ? value : UINT64_MAX);
     return status;
   }
 
@@ -182,6 +186,18 @@ class GpuSemaphore final : public TimelineSemaphore {
       if (Clock::now() >= limit) return;
       std::this_thread::yield();
     }
+  }
+
+  // Releases the latest device signal when its value is at most `value`.
+  void ReleaseLatestSignalUpTo(uint64_t value) {
+    PooledEvent<V>* released = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
+      if (latest_signal_event_ && latest_signal_value_ <= value) {
+        released = std::exchange(latest_signal_event_, nullptr);
+      }
+    }
+    if (released) released->Release();
   }
 
   static void DropSignal(DeviceSignalTimepoint<V>& signal) {
