@@ -484,7 +484,7 @@ class ProgramRun {
             break;
           }
           observations_[i].resize(n());
-          std::memcpy(observations_[i].data(), bytes.data(), bytes.size());
+          if (!bytes.empty()) std::memcpy(observations_[i].data(), bytes.data(), bytes.size());
           for (size_t s = 0; s < m(); ++s) observed_attempts_[i].push_back(attempted_[s].load());
           break;
         }
@@ -736,7 +736,8 @@ class ProgramRun {
       violations_.Add(Property::kLiveness, StrCat("ReadBuffer: ", read.ToString()));
       return;
     }
-    std::memcpy(words.data(), bytes.data(), bytes.size());
+    // An empty vector's data() may be null, which memcpy must never see.
+    if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());
   }
 
   void Cleanup() {
