@@ -10,8 +10,8 @@ size_t ResourceSet::ChunkCapacity() const {
 
 Status ResourceSet::Insert(const RefCounted* resource) {
   if (!resource) return OkStatus();
-  const size_t slot = CacheSlot(resource);
-  if (recent_[slot] == resource) return OkStatus();
+  std::array<const RefCounted*, 2>& ways = recent_[CacheSet(resource)];
+  if (ways[0] == resource || ways[1] == resource) return OkStatus();
   if (!blocks_ || ChunkCount(blocks_) == ChunkCapacity()) {
     PoolBlock* block = pool_.AcquireBlock();
     if (!block) {
@@ -24,7 +24,8 @@ Status ResourceSet::Insert(const RefCounted* resource) {
   }
   resource->AddRef();
   ChunkEntries(blocks_)[ChunkCount(blocks_)++] = resource;
-  recent_[slot] = resource;
+  ways[1] = ways[0];
+  ways[0] = resource;
   ++retained_count_;
   return OkStatus();
 }
@@ -42,7 +43,7 @@ void ResourceSet::Reset() {
   pool_.ReleaseBlocks(blocks_);
   blocks_ = nullptr;
   retained_count_ = 0;
-  recent_.fill(nullptr);
+  recent_.fill({nullptr, nullptr});
 }
 
 }  // namespace gpuhal

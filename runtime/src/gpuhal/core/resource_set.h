@@ -2,9 +2,11 @@
 // command buffer or an in-flight submission uses to guarantee that every buffer, event,
 // layout and executable it names outlives the work.
 //
-// Entries live in blocks from a BlockPool. A small direct-mapped cache of recent inserts
-// makes inserting the same object again (the same buffer in consecutive commands) a
-// single compare. Not thread-safe. The pool must outlive the set.
+// Entries live in blocks from a BlockPool. A small two-way set-associative cache of recent
+// inserts makes inserting the same object again (the same buffer in consecutive commands)
+// one or two compares; two ways, so that two objects used alternately (a copy's source
+// and target) never evict each other, whatever their addresses. Not thread-safe. The pool
+// must outlive the set.
 #ifndef GPUHAL_CORE_RESOURCE_SET_H_
 #define GPUHAL_CORE_RESOURCE_SET_H_
 
@@ -39,7 +41,7 @@ class ResourceSet {
   size_t retained_count() const { return retained_count_; }
 
  private:
-  static constexpr size_t kCacheSize = 32;
+  static constexpr size_t kCacheSets = 16;
 
   // A block's data holds a count, then that many resource pointers.
   static size_t& ChunkCount(PoolBlock* block) {
@@ -48,16 +50,17 @@ class ResourceSet {
   static const RefCounted** ChunkEntries(PoolBlock* block) {
     return reinterpret_cast<const RefCounted**>(block->data() + sizeof(size_t));
   }
-  static size_t CacheSlot(const RefCounted* resource) {
+  static size_t CacheSet(const RefCounted* resource) {
     const auto bits = reinterpret_cast<uintptr_t>(resource);
-    return ((bits >> 4) ^ (bits >> 10)) % kCacheSize;
+    return ((bits >> 4) ^ (bits >> 10)) % kCacheSets;
   }
   size_t ChunkCapacity() const;
 
   BlockPool& pool_;
   PoolBlock* blocks_ = nullptr;  // the block being filled first
   size_t retained_count_ = 0;
-  std::array<const RefCounted*, kCacheSize> recent_{};
+  // Per set: [0] the most recent insert, [1] the one before it.
+  std::array<std::array<const RefCounted*, 2>, kCacheSets> recent_{};
 };
 
 }  // namespace gpuhal

@@ -49,6 +49,23 @@ TEST_F(ResourceSetTest, RepeatedInsertsAreDeduplicated) {
   EXPECT_EQ(b->ref_count_for_testing(), 2);
 }
 
+// Whatever their addresses: among 40 objects some pairs share a cache set (16 sets), and
+// alternating such a pair must not retain either twice.
+TEST_F(ResourceSetTest, EveryAlternatingPairIsDeduplicated) {
+  std::vector<Ref<Counted>> objects;
+  for (int i = 0; i < 40; ++i) objects.push_back(MakeRef<Counted>(allocator_));
+  for (size_t i = 0; i < objects.size(); ++i) {
+    for (size_t j = i + 1; j < objects.size(); ++j) {
+      ResourceSet set(*pool_);
+      for (int k = 0; k < 10; ++k) {
+        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
+        ASSERT_TRUE(set.Insert(objects[j].get()).ok());
+      }
+      ASSERT_EQ(set.retained_count(), 2u) << "objects " << i << " and " << j;
+    }
+  }
+}
+
 TEST_F(ResourceSetTest, NullIsIgnored) {
   ResourceSet set(*pool_);
   EXPECT_TRUE(set.Insert(nullptr).ok());
