@@ -9,8 +9,9 @@
 // report", the target aborts when:
 //  - the device command buffer rejects a transfer, barrier, event or debug-group command
 //    that the shim accepted (e.g. a fixed cap on graph nodes between barriers);
-//  - the device command buffer accepts push constants or a descriptor set index that the
-//    shim rejects as out of range (its own bound checks must hold without the shim);
+//  - the driver's graph command buffer, called without any shim, accepts push constants
+//    or a descriptor set index that the shim rejects as out of range (its own bound checks
+//    must hold: the shim is a layer an embedder could drop);
 //  - a recorded command buffer without dispatches, submitted, does not complete cleanly.
 #include <array>
 #include <cstddef>
@@ -246,23 +247,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace gpuhal;
   using namespace gpuhal::fuzzing;
   FuzzInput in(data, size);
-  Target& target = Targets()[in.U8() % 4];
+  const uint8_t target_index = in.U8() % 4;
+  Target& target = Targets()[target_index];
   Device& device = *target.device;
+  // Graph mode records straight into the driver's graph command buffer; stream mode
+  // records into a deferred command buffer and reaches the driver only at submission.
+  const bool graph_mode = target_index % 2 == 0;
 
   CommandBufferParams params;
   params.usage = in.Bool() ? CommandBufferUsage::kReusable : CommandBufferUsage::kOneShot;
   params.categories = static_cast<CommandCategory>(in.U8() % 8);
   if (params.categories == CommandCategory::kNone) params.categories = CommandCategory::kAny;
+  // The device hands out its command buffers already wrapped in a validating shim; the
+  // spy goes under a shim of our own, straight onto the driver's command buffer.
   Result<Ref<CommandBuffer>> raw = device.CreateCommandBuffer(params);
   if (!raw.ok()) Die("CreateCommandBuffer: " + raw.status().ToString());
-  Ref<Spy> spy = MakeRef<Spy>(device.host_allocator(), **raw);
+  Ref<Spy> spy = MakeRef<Spy>(device.host_allocator(), *(*raw)->Unwrapped());
   Result<Ref<ValidatingCommandBuffer>> shim =
       ValidatingCommandBuffer::Create(device.host_allocator(), *spy);
   if (!shim.ok()) Die("ValidatingCommandBuffer::Create: " + shim.status().ToString());
   CommandBuffer& commands = **shim;
-  // For the bound-check differential: a device command buffer called directly.
+  // For the bound-check differential: the driver's own command buffer, called directly
+  // (begun through its shim), whose bound checks must hold without any shim.
   Result<Ref<CommandBuffer>> direct = device.CreateCommandBuffer(params);
   if (!direct.ok() || !(*direct)->Begin().ok()) Die("cannot begin the direct command buffer");
+  CommandBuffer& unshimmed = *(*direct)->Unwrapped();
   Ref<CommandBuffer> nested = MakeNested(in, target);
 
   bool dispatched = false;
@@ -335,8 +344,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (uint8_t& value : values) value = in.U8();
         const size_t offset = static_cast<size_t>(in.Size());
         status = commands.PushConstants(layout, offset, values);
-        if (status.code() == StatusCode::kOutOfRange &&
-            (*direct)->PushConstants(layout, offset, values).ok()) {
+        if (graph_mode && status.code() == StatusCode::kOutOfRange &&
+            unshimmed.PushConstants(layout, offset, values).ok()) {
           Die("the device command buffer accepted push constants at offset " +
               std::to_string(offset) + ", " + std::to_string(values.size()) +
               " bytes, beyond the layout's " + std::to_string(layout.push_constant_count()) +
@@ -349,12 +358,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::vector<BufferBinding> bindings(in.U8() % 4);
         for (BufferBinding& binding : bindings) {
           const BufferRange range = Range(in, target);
-          binding = {in.U8() % 6, range.buffer, range.offset, range.length};
+          binding = {static_cast<uint32_t>(in.U8() % 6), range.buffer, range.offset, range.length};
         }
         const uint32_t set = in.U8() % 8 ? in.Below(3) : in.U32();
         status = commands.PushDescriptorSet(layout, set, bindings);
-        if (status.code() == StatusCode::kOutOfRange && set >= layout.set_count() &&
-            (*direct)->PushDescriptorSet(layout, set, bindings).ok()) {
+        if (graph_mode && status.code() == StatusCode::kOutOfRange && set >= layout.set_count() &&
+            unshimmed.PushDescriptorSet(layout, set, bindings).ok()) {
           Die("the device command buffer accepted descriptor set " + std::to_string(set) +
               " of a layout with " + std::to_string(layout.set_count()) + " sets");
         }

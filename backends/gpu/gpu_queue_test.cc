@@ -535,6 +535,47 @@ TEST_P(GpuQueueTest, DeviceFaultReachesDownstreamSemaphoresAndHostWaiters) {
   EXPECT_FALSE(after->Query().ok());
 }
 
+// Found by the timeline properties (P4): a submission pending on a host-driven wait
+// must not take a GPU-side wait on another semaphore's recorded signal and stop watching
+// that semaphore; when the signalling work faults, the submission fails at once rather
+// than when its host wait is finally satisfied.
+TEST_P(GpuQueueTest, PendingSubmissionFailsAtOnceWhenTheWorkItAlsoWaitsOnFaults) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  ASSERT_TRUE(Barrier({{gate.get(), 1}, {produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  // The producer's signal is recorded, but the consumer is still held by the gate: it
+  // takes no event yet.
+  EXPECT_EQ(counts().actions.pending_actions, 1u);
+  EXPECT_EQ(counts().actions.device_event_waits, 0u);
+  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_FALSE(WaitLong(*produced, 1).ok());
+  const Status consumer = WaitLong(*consumed, 1);
+  EXPECT_FALSE(consumer.ok());
+  EXPECT_FALSE(IsDeadlineExceeded(consumer)) << consumer;
+  EXPECT_EQ(counts().actions.pending_actions, 0u);
+  ExpectQuiescent(*device_);
+}
+
+// A host waiter watching a device signal's event must return once the semaphore fails,
+// even though that event never completes (on the simulated GPU a failed completion wait
+// leaves the work unrun); the failure, not a timeout, is the answer.
+TEST_P(GpuQueueTest, HostWaitOnAFaultedSignalReturnsTheFailureBeforeItsDeadline) {
+  Ref<Semaphore> produced = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  const auto start = std::chrono::steady_clock::now();
+  const Status status = produced->Wait(1, Timeout::After(std::chrono::seconds(5)));
+  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(IsDeadlineExceeded(status)) << status;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
 TEST_P(GpuQueueTest, LostDeviceFailsWorkInsteadOfHanging) {
   Ref<Semaphore> gate = HostSemaphore();
   Ref<Semaphore> produced = DeviceSemaphore();

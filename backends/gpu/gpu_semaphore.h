@@ -10,12 +10,16 @@
 // when the value is reached, on failure, or when the semaphore goes away.
 //
 // Host waits use the same bookkeeping: a host thread waiting for a value that issued
-// device work will produce waits on that work's completion event itself, as a raw
-// cuEventSynchronize would, rather than sleeping until the queue's completion thread has
-// advanced the value and woken it: that hand-off costs a thread wake-up of several
-// microseconds on every host wait (docs/performance.md). The value itself still moves
-// only on the completion thread, after its failure checks; the waiter, once the event
-// has completed, only polls for that briefly before falling back to sleeping.
+// device work will produce, polls that work's completion event itself, as a raw
+// cuEventSynchronize on a default (spinning) event would, rather than sleeping until the
+// queue's completion thread has advanced the value and woken it: that hand-off costs a
+// thread wake-up of several microseconds on every host wait (docs/performance.md). The
+// value itself still moves only on the completion thread, after its failure checks; the
+// waiter, once the event has completed, only polls for that briefly before falling back
+// to sleeping. The poll also watches the semaphore: the value may be reached, or the
+// semaphore failed, without that event ever completing (a completion failure, a host
+// Fail), and a waiter must not sit on the event then. It is bounded by kEventPollLimit
+// too, so that a thread waiting on long-running work sleeps instead of burning a core.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_
 
@@ -134,7 +138,9 @@ class GpuSemaphore final : public TimelineSemaphore {
   Status Wait(uint64_t value, Timeout timeout) override {
     if (timeout.is_immediate()) return TimelineSemaphore::Wait(value, timeout);
     if (PooledEvent<V>* event = AcquireRecordedEvent(value)) {
-      const bool completed = WaitForEvent(event->handle(), timeout.deadline());
+      const Clock::time_point poll_until =
+          std::min(timeout.deadline(), Clock::now() + kEventPollLimit);
+      const bool completed = PollEvent(event->handle(), value, poll_until);
       event->Release();
       if (completed) AwaitAdvance(value, timeout.deadline());
     }
@@ -156,20 +162,26 @@ class GpuSemaphore final : public TimelineSemaphore {
         events_(std::move(events)),
         timepoints_(std::move(timepoints)) {}
 
+  // How long a host waiter polls a device signal's event before it sleeps until the
+  // completion thread wakes it: far longer than a submission's launch-to-done round trip
+  // (tens of microseconds), short enough that a wait on long work costs little CPU.
+  static constexpr auto kEventPollLimit = std::chrono::milliseconds(2);
+
   // Whether `event` completed (successfully or not: the completion thread judges) before
-  // `deadline`. With no deadline this is the vendor's own wait; with one, a polling loop
-  // that yields, as the vendor's default (spinning) wait does.
-  bool WaitForEvent(typename V::Event event, Clock::time_point deadline) const {
+  // `until`. False as soon as the semaphore reaches `value` or fails by another path:
+  // the caller's base-class wait then returns at once.
+  bool PollEvent(typename V::Event event, uint64_t value, Clock::time_point until) {
     Result<V> vendor = binding_->Current();
     if (!vendor.ok()) return false;
-    if (deadline == Timeout::Infinite().deadline()) {
-      vendor->SynchronizeEvent(event).IgnoreError();
-      return true;
-    }
-    for (;;) {
+    for (uint32_t poll = 0;; ++poll) {
       Result<bool> done = vendor->QueryEvent(event);
       if (!done.ok() || *done) return true;
-      if (Clock::now() >= deadline) return false;
+      // The semaphore's lock is cheap but not free; the event is the usual way out.
+      if (poll % 16 == 15) {
+        Result<uint64_t> current = Query();
+        if (!current.ok() || *current >= value) return false;
+      }
+      if (Clock::now() >= until) return false;
       std::this_thread::yield();
     }
   }

@@ -5,11 +5,15 @@
 // this device and a device signal of a value >= v has a *recorded* event: the action is
 // then issued at once, and its stream waits on that event on the GPU. An action whose
 // waits are all satisfiable is issued on the submitting thread. Otherwise it joins the
-// pending list with a timepoint on each unsatisfied wait, and is retried
+// pending list with a timepoint on each wait not yet reached, and is retried
 //  - when one of those timepoints fires (a host signal, or a completion advancing the
 //    value), and
 //  - after every issue that announced a device signal on this device, since that may
 //    serve a pending device wait before any value moves.
+// A wait is served by a device event only at the moment the whole action becomes ready:
+// while it is pending, every wait it has not seen reached keeps its timepoint, so that a
+// semaphore failing (the work behind that event faulting) fails the pending action at
+// once, not when its last host wait is finally satisfied.
 // Failure is terminal and spreads: a failed wait fails the action without running it,
 // and a failed action fails every semaphore it signals, which fails their waiters in
 // turn. An action issued with GPU-side waits checks at completion that the semaphores
@@ -237,9 +241,9 @@ class ActionScheduler {
 
   // Resolution --------------------------------------------------------------------------
 
-  // Tries to satisfy `wait` from the semaphore's state now. Returns false when it stays
+  // Tries to satisfy `wait` from the semaphore's value now. Returns false when it stays
   // unresolved.
-  bool TryResolveLocked(Wait& wait, QueueAction<V>& action) {
+  bool TryReachLocked(Wait& wait, QueueAction<V>& action) {
     Result<uint64_t> value = wait.semaphore->Query();
     if (!value.ok()) {
       wait.state = WaitState::kFailed;
@@ -251,15 +255,39 @@ class ActionScheduler {
       ++host_value_waits_;
       return true;
     }
-    if (wait.device_semaphore) {
-      if (PooledEvent<V>* event = wait.device_semaphore->AcquireRecordedEvent(wait.value)) {
-        wait.event = event;
-        wait.state = WaitState::kDeviceEvent;
-        ++device_event_waits_;
-        return true;
+    return false;
+  }
+
+  // Serves every unresolved wait of `action` from a recorded device signal, or none of
+  // them (see the file comment): returns whether all were served. Cancelling a timepoint
+  // that is being notified right now leaves it to its callback, which finds the wait
+  // resolved and only drops its reference.
+  bool TryServeAllFromDeviceLocked(QueueAction<V>& action) {
+    for (Wait& wait : action.waits) {
+      if (wait.state != WaitState::kUnresolved) continue;
+      PooledEvent<V>* event =
+          wait.device_semaphore ? wait.device_semaphore->AcquireRecordedEvent(wait.value) : nullptr;
+      if (!event) {
+        for (Wait& taken : action.waits) {
+          if (taken.state == WaitState::kUnresolved && taken.event) {
+            std::exchange(taken.event, nullptr)->Release();
+          }
+        }
+        return false;
+      }
+      wait.event = event;
+    }
+    for (Wait& wait : action.waits) {
+      if (wait.state != WaitState::kUnresolved) continue;
+      wait.state = WaitState::kDeviceEvent;
+      ++device_event_waits_;
+      --action.unresolved_count;
+      if (wait.timepoint_enqueued && wait.semaphore->CancelTimepoint(wait.timepoint)) {
+        wait.timepoint_enqueued = false;
+        ReleaseAction(action);  // not the last: the owner holds one
       }
     }
-    return false;
+    return true;
   }
 
   Status Resolve(QueueAction<V>& action) {
@@ -267,8 +295,11 @@ class ActionScheduler {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (Wait& wait : action.waits) {
-        if (!TryResolveLocked(wait, action)) ++action.unresolved_count;
+        if (!TryReachLocked(wait, action)) ++action.unresolved_count;
         if (!action.failure.ok()) break;
+      }
+      if (action.failure.ok() && action.unresolved_count > 0) {
+        TryServeAllFromDeviceLocked(action);
       }
       // Timepoints go on only after every wait had its chance to resolve at once.
       if (action.failure.ok() && action.unresolved_count > 0) {
@@ -380,20 +411,7 @@ class ActionScheduler {
     std::lock_guard<std::mutex> lock(mutex_);
     for (QueueAction<V>* action = pending_head_; action;) {
       QueueAction<V>* next_pending = action->pending_next;
-      for (Wait& wait : action->waits) {
-        if (wait.state != WaitState::kUnresolved || !wait.device_semaphore) continue;
-        PooledEvent<V>* event = wait.device_semaphore->AcquireRecordedEvent(wait.value);
-        if (!event) continue;
-        wait.event = event;
-        wait.state = WaitState::kDeviceEvent;
-        ++device_event_waits_;
-        --action->unresolved_count;
-        if (wait.timepoint_enqueued && wait.semaphore->CancelTimepoint(wait.timepoint)) {
-          wait.timepoint_enqueued = false;
-          ReleaseAction(*action);  // not the last: the pending list holds one
-        }
-      }
-      if (action->unresolved_count == 0) {
+      if (TryServeAllFromDeviceLocked(*action)) {
         UnlinkPendingLocked(*action);
         action->next = nullptr;
         *ready_tail = action;

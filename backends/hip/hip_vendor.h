@@ -247,8 +247,7 @@ struct HipVendor {
   }
   static hipKernelNodeParams KernelNodeParams(hipFunction_t function,
                                               const gpu::KernelLaunch& launch) {
-    hipKernelNodeParams params;
-    std::memset(&params, 0, sizeof(params));
+    hipKernelNodeParams params{};  // every field the launch does not set is zero
     params.func = reinterpret_cast<void*>(function);
     params.gridDim = dim3(launch.grid[0], launch.grid[1], launch.grid[2]);
     params.blockDim = dim3(launch.block[0], launch.block[1], launch.block[2]);

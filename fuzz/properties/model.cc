@@ -349,13 +349,14 @@ BurstExpectation ExpectBurst(const Program& program, size_t pause, size_t resume
       }
     }
   }
-  // Each wait is resolved on its own, as soon as it can be: a wait on a device-driven
-  // device semaphore takes an issued signaller's event even while the submission stays
-  // pending on another wait.
+  // A wait takes an issued signaller's event only when that issues its submission: one
+  // still pending on another wait keeps watching the semaphore itself, so that a failure
+  // of the signalling work reaches it at once (P4).
   BurstExpectation expectation;
   for (size_t x = 0; x < n; ++x) {
     if (!candidate[x]) continue;
     ++(issued[x] ? expectation.in_flight_actions : expectation.pending_actions);
+    if (!issued[x]) continue;
     for (const Point& wait : program.submissions[x].waits) {
       if (value[wait.semaphore] >= wait.value) continue;
       const SemaphoreSpec& spec = program.semaphores[wait.semaphore];

@@ -19,9 +19,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -190,6 +192,58 @@ rc::Gen<RunConfig> GenConfig() {
 
 std::atomic<uint64_t> programs_run{0};
 
+// A program that deadlocks the host thread running it cannot report itself: a watchdog
+// prints it (with its device URI and the round's RapidCheck seed) and aborts once a single
+// run has taken GPUHAL_PROPERTY_HANG_SECONDS (default 120; every bounded wait inside a
+// run is 10 s).
+class Watchdog {
+ public:
+  static Watchdog& Get() {
+    static Watchdog* watchdog = new Watchdog();  // never destroyed: its thread runs on
+    return *watchdog;
+  }
+  void Start(std::string what) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    what_ = std::move(what);
+    started_ = std::chrono::steady_clock::now();
+    running_ = true;
+  }
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+  }
+  void set_round_seed(uint64_t seed) { round_seed_.store(seed); }
+
+ private:
+  Watchdog() {
+    const char* env = std::getenv("GPUHAL_PROPERTY_HANG_SECONDS");
+    limit_ = env ? std::atof(env) : 120.0;
+    std::thread([this] { Loop(); }).detach();
+  }
+  void Loop() {
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!running_) continue;
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      if (seconds < limit_) continue;
+      std::fprintf(stderr,
+                   "[ property ] HANG: one program has run for %.0f s (a deadlock?); aborting.\n"
+                   "%sRapidCheck seed of this round: %llu (RC_PARAMS=\"seed=%llu\")\n",
+                   seconds, what_.c_str(), static_cast<unsigned long long>(round_seed_.load()),
+                   static_cast<unsigned long long>(round_seed_.load()));
+      std::abort();
+    }
+  }
+  std::mutex mutex_;
+  std::string what_;
+  std::chrono::steady_clock::time_point started_;
+  bool running_ = false;
+  double limit_ = 120.0;
+  std::atomic<uint64_t> round_seed_{0};
+};
+
 // A failing program can take seconds (bounded waits running out), and RapidCheck shrinks
 // by rerunning candidates. Past this budget after a property's first failure, candidates
 // are skipped (they count as passing), so shrinking stops at the smallest failing
@@ -229,7 +283,10 @@ void RunAndCheck(const std::string& property, const Program& program, const RunC
                  const RunOptions& options = {}) {
   if (ShrinkBudgetSpent()) return;
   const auto start = std::chrono::steady_clock::now();
+  Watchdog::Get().Start("program #" + std::to_string(programs_run.load() + 1) + ", device " +
+                        config.DeviceUri(program.queue_count) + "\n" + ToString(program));
   const RunReport report = RunProgram(program, config, options);
+  Watchdog::Get().Stop();
   programs_run.fetch_add(1);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -285,6 +342,7 @@ void Check(const char* name, Testable&& testable) {
   do {
     params.maxSuccess = soak > 0 ? 200 : ProgramsPerProperty();
     if (soak > 0) params.seed = seeds();
+    Watchdog::Get().set_round_seed(params.seed);
     const rc::detail::TestResult result =
         rc::detail::configuration().reproduce.empty()
             ? rc::detail::checkTestable(testable, metadata, params)
@@ -354,12 +412,15 @@ TEST(TimelineProperties, P5_Hygiene) {
     // Not after an injected completion fault: the faulted submission's work may still be
     // queued on the simulated GPU (a real GPU's launch failure would have stopped it) and
     // run after the program's buffers are gone, faulting the device for the repetition.
-    // And only where the run repeats itself: deterministic schedule, one host thread (in
-    // the threaded schedule the pools' peaks, and with them the memory kept, vary from
-    // run to run).
+    // And only where the run repeats itself: deterministic schedule, one host thread, no
+    // host waits (whose timeouts, and waiter threads, make the pools' peaks, and with them
+    // the memory kept, vary from run to run).
     options.check_growth = program.sequential() && config.schedule == Schedule::kDeterministic;
     for (const Submission& submission : program.submissions) {
       options.check_growth &= submission.fault != Fault::kCompletion;
+    }
+    for (const Op& op : program.ops) {
+      options.check_growth &= op.kind != OpKind::kHostWait && op.kind != OpKind::kHostWaiter;
     }
     RunAndCheck("P5_Hygiene", program, config, options);
   });
@@ -391,7 +452,11 @@ TEST(TimelineProperties, P7_Equivalence) {
         RunConfig config = base;
         config.vendor = vendor;
         config.mode = mode;
+        Watchdog::Get().Start("program #" + std::to_string(programs_run.load() + 1) +
+                              ", device " + config.DeviceUri(program.queue_count) + "\n" +
+                              ToString(program));
         const RunReport report = RunProgram(program, config);
+        Watchdog::Get().Stop();
         programs_run.fetch_add(1);
         const std::string name = config.DeviceUri(program.queue_count);
         if (!report.ok()) {
