@@ -8,11 +8,7 @@ preset="${1:-default}"
 bash tools/install_deps.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
-# Under sanitizers, LeakSanitizer reports the command-buffer fuzz target's process-lifetime
-# devices when it replays its corpus; open, see docs/testing.md.
-excluded='^$'
-[ "$preset" = default ] || excluded="fuzz_command_buffer_corpus"
-ctest --preset "$preset" -E "$excluded"
+ctest --preset "$preset"
 
 if [ "$preset" = default ]; then
   prefix="$PWD/build/default/install-check"
