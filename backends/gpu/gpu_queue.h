@@ -5,7 +5,10 @@
 // in issue order, on a thread the queue owns: never through a host function on the
 // stream, which is measurably slower and may not call the vendor API. While work is in
 // flight the thread sits in V::SynchronizeEvent (the vendor's lowest-latency wait); with
-// nothing in flight it sleeps on a condition variable.
+// nothing in flight it sleeps on a condition variable, except while an issue is under
+// way: the start of an issue wakes it, and it watches for the issued work (bounded) so
+// that work whose issue takes long (a large graph launch blocks the caller for about a
+// millisecond) finds it awake when it lands.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 
@@ -68,6 +71,7 @@ class GpuQueue final : public RefCounted {
   // in flight; the caller fails it.
   Status Issue(QueueAction<V>& action, bool& announced_device_signal) {
     announced_device_signal = false;
+    IssueInProgress in_progress(*this);
     std::lock_guard<std::mutex> issue_lock(issue_mutex_);
     Result<V> current = binding_->Current();
     if (!current.ok()) return current.status();
@@ -205,6 +209,27 @@ class GpuQueue final : public RefCounted {
     }
   }
 
+  // Marks an issue under way for its scope (see the file comment). The count and the
+  // sleeping flag are sequentially consistent, so either the issuer sees the thread
+  // asleep and wakes it, or the thread sees the issue before it sleeps.
+  class IssueInProgress {
+   public:
+    explicit IssueInProgress(GpuQueue& queue) : queue_(queue) {
+      queue_.issues_started_.fetch_add(1);
+      queue_.issuing_.fetch_add(1);
+      if (queue_.completion_sleeping_.load()) {
+        std::lock_guard<std::mutex> lock(queue_.mutex_);
+        queue_.work_available_.notify_one();
+      }
+    }
+    ~IssueInProgress() { queue_.issuing_.fetch_sub(1, std::memory_order_release); }
+    IssueInProgress(const IssueInProgress&) = delete;
+    IssueInProgress& operator=(const IssueInProgress&) = delete;
+
+   private:
+    GpuQueue& queue_;
+  };
+
   void CompletionLoop() {
     // Completion may release memory and events: vendor calls need the device current.
     binding_->vendor().MakeCurrent().IgnoreError();
@@ -213,9 +238,17 @@ class GpuQueue final : public RefCounted {
       AwaitIssueBriefly();
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        work_available_.wait(
-            lock, [&] { return (in_flight_head_ && !paused_) || (stopping_ && !in_flight_head_); });
-        if (!in_flight_head_) return;
+        const uint64_t started = issues_started_.load();
+        completion_sleeping_.store(true);
+        work_available_.wait(lock, [&] {
+          return (in_flight_head_ && !paused_) || (stopping_ && !in_flight_head_) ||
+                 issues_started_.load() != started;
+        });
+        completion_sleeping_.store(false);
+        if (!in_flight_head_ || paused_) {
+          if (stopping_ && !in_flight_head_) return;
+          continue;  // woken by an issue starting: watch for it
+        }
         // Only this thread removes entries, so the head stays valid unlocked.
         action = in_flight_head_;
       }
@@ -239,19 +272,25 @@ class GpuQueue final : public RefCounted {
   // sleeps on the condition variable. A steady stream of submissions (a chain of
   // dependent submissions, each issued as the previous one ends) otherwise finds this
   // thread asleep every time, and each issue pays a futex wake-up on the submitting
-  // thread and a context switch here (gpuhal-bench BM_SemaphoreChain). Bounded: once
-  // the queue has been idle for kIdleWatch, nothing runs until the next issue.
+  // thread and a context switch here (gpuhal-bench BM_SemaphoreChain). While an issue is
+  // under way it keeps watching, up to kIssueWatch, so that the end of a long issue
+  // (gpuhal-bench BM_GraphReplay) does not wait for this thread to wake. Bounded: once
+  // the queue has been idle for kIdleWatch with no issue under way, or kIssueWatch has
+  // passed, nothing runs until the next issue starts.
   void AwaitIssueBriefly() {
     static constexpr auto kIdleWatch = std::chrono::microseconds(50);
+    static constexpr auto kIssueWatch = std::chrono::milliseconds(10);
     uint64_t issued = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (in_flight_head_ || stopping_ || paused_) return;
       issued = issued_count_.load(std::memory_order_relaxed);
     }
-    const auto until = std::chrono::steady_clock::now() + kIdleWatch;
-    while (issued_count_.load(std::memory_order_acquire) == issued &&
-           std::chrono::steady_clock::now() < until) {
+    const auto start = std::chrono::steady_clock::now();
+    while (issued_count_.load(std::memory_order_acquire) == issued) {
+      const auto watched = std::chrono::steady_clock::now() - start;
+      if (watched >= kIssueWatch) return;
+      if (watched >= kIdleWatch && issuing_.load(std::memory_order_acquire) == 0) return;
       std::this_thread::yield();
     }
   }
@@ -314,10 +353,17 @@ class GpuQueue final : public RefCounted {
   QueueAction<V>* in_flight_head_ = nullptr;
   QueueAction<V>* in_flight_tail_ = nullptr;
   size_t in_flight_count_ = 0;
-  std::atomic<uint64_t> issued_count_{0};  // written under mutex_, polled without it
   bool paused_ = false;
   bool stopping_ = false;
   std::thread completion_thread_;
+
+  // Polled by the completion thread while it watches for issues, so on a cache line of
+  // their own: the lock and list above are not dragged between cores by that polling.
+  // issued_count_ is written under mutex_; the rest: see IssueInProgress.
+  alignas(64) std::atomic<uint64_t> issued_count_{0};
+  std::atomic<uint64_t> issues_started_{0};
+  std::atomic<uint32_t> issuing_{0};
+  std::atomic<bool> completion_sleeping_{false};
 };
 
 }  // namespace gpuhal::gpu

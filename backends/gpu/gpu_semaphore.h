@@ -62,6 +62,8 @@ class GpuSemaphore final : public TimelineSemaphore {
 
   // Whether events of `pool` (one per device) can serve device waits on this semaphore.
   bool BelongsTo(const GpuEventPool<V>& pool) const { return events_.get() == &pool; }
+  // The device's event pool: see TimelineSemaphore::device_identity.
+  const void* device_identity() const override { return events_.get(); }
 
   // The recorded event of the earliest device signal of a value >= `value`, with one
   // reference taken for the caller; null when no such signal has been recorded yet.

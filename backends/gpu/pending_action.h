@@ -178,7 +178,7 @@ class ActionScheduler {
     if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // Nothing touches the wait slots any more: the arena can go.
     action.collective_channels.Reset();
-    action.arena.Reset();
+    action.arena.Clear();  // the pooled action keeps a block for its next use
     action.waits = {};
     action.signals = {};
     action.command_buffers = {};
@@ -235,8 +235,8 @@ class ActionScheduler {
   }
 
   GpuSemaphore<V>* OwnSemaphore(TimelineSemaphore* semaphore) const {
-    auto* device_semaphore = dynamic_cast<GpuSemaphore<V>*>(semaphore);
-    return device_semaphore && device_semaphore->BelongsTo(events_) ? device_semaphore : nullptr;
+    return semaphore->device_identity() == &events_ ? static_cast<GpuSemaphore<V>*>(semaphore)
+                                                    : nullptr;
   }
 
   // Resolution --------------------------------------------------------------------------
@@ -578,7 +578,7 @@ class ActionScheduler {
     if (action.completion_event) std::exchange(action.completion_event, nullptr)->Release();
     action.deallocation = nullptr;
     // May drop the last references to semaphores, buffers and command buffers.
-    action.resources.Reset();
+    action.resources.Clear();
   }
 
   Allocator& allocator_;

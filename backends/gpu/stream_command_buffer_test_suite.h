@@ -31,7 +31,9 @@ class StreamCommandBufferTest : public ::testing::Test {
   Ref<Buffer> NewBuffer(size_t length) {
     auto buffer = gpu_->Allocate(length);
     EXPECT_TRUE(buffer.ok()) << buffer.status();
-    if (buffer.ok()) EXPECT_OK(gpu_->Write(**buffer, 0, std::vector<uint8_t>(length, 0)));
+    if (buffer.ok()) {
+      EXPECT_OK(gpu_->Write(**buffer, 0, std::vector<uint8_t>(length, 0)));
+    }
     return buffer.ok() ? *buffer : nullptr;
   }
 

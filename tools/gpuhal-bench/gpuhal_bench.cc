@@ -30,7 +30,9 @@
 #include <vector>
 
 #include "backends/cuda/cuda_library.h"
+#include "backends/cuda/cuda_driver.h"
 #include "backends/cuda/cuda_symbols.h"
+#include "backends/gpu/gpu_device_diagnostics.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 #include "gpuhal/gpuhal.h"
 #include "tools/gpuhal-bench/bench_kernels.h"
@@ -169,9 +171,9 @@ std::string BenchDeviceUri(std::string_view query) {
   return std::string(g_raw ? "cuda://0?" : "fake-cuda://0?") + std::string(query);
 }
 
-Kit MakeKit(std::string_view query, Allocator& allocator = Allocator::System()) {
+Kit MakeKitOn(Ref<Device> device) {
   Kit kit;
-  kit.device = Take("creating the device", CreateDevice(BenchDeviceUri(query), allocator));
+  kit.device = std::move(device);
   const DescriptorSetLayoutBinding binding{0};
   kit.set_layout = Take("creating a set layout", kit.device->CreateDescriptorSetLayout({&binding, 1}));
   DescriptorSetLayout* sets[] = {kit.set_layout.get()};
@@ -185,6 +187,10 @@ Kit MakeKit(std::string_view query, Allocator& allocator = Allocator::System()) 
   kit.executable = Take("loading the benchmark kernels", kit.device->LoadExecutable(params));
   kit.buffer = Take("allocating a buffer", kit.device->AllocateBuffer(BufferParams{}, 4096));
   return kit;
+}
+
+Kit MakeKit(std::string_view query, Allocator& allocator = Allocator::System()) {
+  return MakeKitOn(Take("creating the device", CreateDevice(BenchDeviceUri(query), allocator)));
 }
 
 Kit* g_stream_kit = nullptr;  // mode=stream, two queues
@@ -400,7 +406,10 @@ void BM_GraphRecord(benchmark::State& state) {
 // cuStreamWaitEvent on the other, until cuEventSynchronize of the last.
 //
 // Diagnostic variants (no target): /1 gives each hop its own semaphore, /2 runs on a
-// device whose event pool keeps 4096 idle events instead of 32.
+// device whose event pool keeps 4096 idle events instead of 32, /3 keeps the queues'
+// completion threads from observing anything while the chain is being submitted (so the
+// submitting thread runs alone, as the raw side's does). The submission loop alone is
+// reported too (submit_gpuhal_us, submit_raw_us per hop).
 Kit* g_large_event_pool_kit = nullptr;
 
 void BM_SemaphoreChain(benchmark::State& state) {
@@ -424,9 +433,12 @@ void BM_SemaphoreChain(benchmark::State& state) {
   NoopParams params;
   if (g_raw) params.buffer = g_raw->buffer;
   Samples samples;
+  gpu::GpuDeviceDiagnostics* diagnostics = gpu::DiagnosticsOf(*kit.device);
+  const bool pause_completions = variant == 3 && diagnostics;
   for (auto _ : state) {
     const Clock::time_point start = Clock::now();
     const uint64_t round = value;
+    if (pause_completions) diagnostics->SetCompletionPausedForTesting(true);
     for (int i = 0; i < kBatch; ++i) {
       SemaphorePoint wait{chain.get(), value};
       SemaphorePoint signal{chain.get(), value + 1};
@@ -439,6 +451,8 @@ void BM_SemaphoreChain(benchmark::State& state) {
                                                            {&wait, 1}, {&signal, 1}, list));
       ++value;
     }
+    samples.gpuhal_extra.push_back(Micros(Clock::now() - start) / kBatch);
+    if (pause_completions) diagnostics->SetCompletionPausedForTesting(false);
     if (variant == 1) {
       // Open the next round: every hop's wait value moves up by one.
       BENCH_CHECK("Wait", per_hop[kBatch]->Wait(round + 1, WaitTimeout()));
@@ -459,11 +473,243 @@ void BM_SemaphoreChain(benchmark::State& state) {
         RawLaunchNoop(*g_raw, stream, params);
         Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
       }
+      samples.raw_extra.push_back(Micros(Clock::now() - raw_start) / kBatch);
       Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
       samples.raw.push_back(Micros(Clock::now() - raw_start) / kBatch);
     }
   }
   Report(state, samples, variant == 0 ? 1.30 : 0);
+  state.counters["submit_gpuhal_us"] = Median(samples.gpuhal_extra);
+  if (g_raw) state.counters["submit_raw_us"] = Median(samples.raw_extra);
+}
+
+// Diagnostics of the chain on the raw driver alone (real GPU only; no target): what it
+// costs the submitting thread when other threads observe each hop's completion the way
+// gpuhal's completion threads do, one observer per stream waiting on every hop's event
+// in order. /0: cuEventSynchronize (gpuhal's completion wait); /1: a cuEventQuery poll
+// that yields. raw_us is the plain ping-pong of BM_SemaphoreChain in the same run;
+// observed_us the same chain with the observers (timing disabled on its events, as in
+// gpuhal's pool); both per hop.
+void BM_RawChainObserved(benchmark::State& state) {
+  if (!g_raw) {
+    state.SkipWithError("needs a CUDA GPU");
+    return;
+  }
+  const bool poll = state.range(0) == 1;
+  const cuda::CudaSymbols& cu = *g_raw->cu;
+  std::vector<CUevent> hop_events(kBatch);
+  for (CUevent& event : hop_events) {
+    Cu(cu.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  }
+  CUstream streams[2] = {g_raw->stream_a, g_raw->stream_b};
+  NoopParams params;
+  params.buffer = g_raw->buffer;
+  Samples samples;
+  std::atomic<int> recorded{0};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> round{0};
+  std::atomic<int> observed[2] = {0, 0};
+  auto observe = [&](int parity) {
+    Cu(cu.cuCtxSetCurrent(g_raw->context), "cuCtxSetCurrent");
+    uint64_t seen_round = 0;
+    while (!stop.load()) {
+      if (round.load() == seen_round) {
+        std::this_thread::yield();
+        continue;
+      }
+      seen_round = round.load();
+      for (int i = parity; i < kBatch; i += 2) {
+        while (recorded.load(std::memory_order_acquire) <= i) std::this_thread::yield();
+        if (poll) {
+          while (cu.cuEventQuery(hop_events[i]) == CUDA_ERROR_NOT_READY) std::this_thread::yield();
+        } else {
+          Cu(cu.cuEventSynchronize(hop_events[i]), "cuEventSynchronize");
+        }
+      }
+      observed[parity].fetch_add(1);
+    }
+  };
+  std::thread observers[2] = {std::thread(observe, 0), std::thread(observe, 1)};
+  for (auto _ : state) {
+    // With observers.
+    recorded.store(0);
+    const int target = static_cast<int>(round.load()) + 1;
+    const Clock::time_point start = Clock::now();
+    round.fetch_add(1);
+    for (int i = 0; i < kBatch; ++i) {
+      CUstream stream = streams[i % 2];
+      if (i > 0) Cu(cu.cuStreamWaitEvent(stream, hop_events[i - 1], 0), "cuStreamWaitEvent");
+      RawLaunchNoop(*g_raw, stream, params);
+      Cu(cu.cuEventRecord(hop_events[i], stream), "cuEventRecord");
+      recorded.store(i + 1, std::memory_order_release);
+    }
+    while (observed[0].load() < target || observed[1].load() < target) std::this_thread::yield();
+    const Clock::duration elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.gpuhal.push_back(Micros(elapsed) / kBatch);
+    // Plain, as BM_SemaphoreChain's raw side.
+    const Clock::time_point raw_start = Clock::now();
+    for (int i = 0; i < kBatch; ++i) {
+      CUstream stream = streams[i % 2];
+      if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
+      RawLaunchNoop(*g_raw, stream, params);
+      Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
+    }
+    Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
+    samples.raw.push_back(Micros(Clock::now() - raw_start) / kBatch);
+  }
+  stop.store(true);
+  round.fetch_add(1);
+  recorded.store(kBatch);
+  for (std::thread& observer : observers) observer.join();
+  for (CUevent event : hop_events) cu.cuEventDestroy(event);
+  state.counters["observed_us"] = Median(samples.gpuhal);
+  state.counters["raw_us"] = Median(samples.raw);
+  state.counters["ratio"] = Median(samples.gpuhal) / Median(samples.raw);
+}
+
+// The chain of BM_SemaphoreChain/0 on a device whose CUDA symbol table times every call
+// the submitting thread makes (real GPU only; no target): per hop, the submission's
+// wall time, the part of it spent inside the driver, and each driver function's calls
+// and time, so the rest is gpuhal's own. The completion threads' calls are not timed.
+namespace traced {
+
+enum SymbolIndex : size_t {
+#define GPUHAL_CUDA_SYMBOL(name, version) k_##name,
+#include "backends/cuda/cuda_symbols.inc"
+  kSymbolCount
+};
+struct CallStats {
+  uint64_t calls = 0;
+  double micros = 0;
+};
+thread_local bool t_timing = false;  // set on the submitting thread only
+CallStats g_stats[kSymbolCount];
+
+template <size_t Index, typename Function>
+struct Timed;
+template <size_t Index, typename R, typename... Args>
+struct Timed<Index, R (*)(Args...)> {
+  static inline R (*real)(Args...) = nullptr;
+  static R Call(Args... args) {
+    if (!t_timing) return real(args...);
+    const Clock::time_point start = Clock::now();
+    R result = real(args...);
+    g_stats[Index].micros += Micros(Clock::now() - start);
+    ++g_stats[Index].calls;
+    return result;
+  }
+};
+
+cuda::CudaSymbols g_table;
+
+const cuda::CudaSymbols& TimedTable(const cuda::CudaSymbols& real) {
+  g_table = real;
+#define GPUHAL_CUDA_SYMBOL(name, version)                                   \
+  if (real.name) {                                                          \
+    Timed<k_##name, decltype(real.name)>::real = real.name;                 \
+    g_table.name = &Timed<k_##name, decltype(real.name)>::Call;             \
+  }
+#include "backends/cuda/cuda_symbols.inc"
+  return g_table;
+}
+
+}  // namespace traced
+
+void BM_SemaphoreChainTraced(benchmark::State& state) {
+  if (!g_raw) {
+    state.SkipWithError("needs a CUDA GPU");
+    return;
+  }
+  static Kit* kit = nullptr;
+  if (!kit) {
+    gpu::GpuPlatform<cuda::CudaVendor> platform;
+    platform.symbols = &traced::TimedTable(*g_raw->cu);
+    platform.symbol_owner = g_raw->library;
+    DeviceParams params;
+    params.command_buffer_mode = CommandBufferMode::kStream;
+    params.queue_count = 2;
+    DeviceInfo info;
+    info.uri = "cuda://0?mode=stream&queues=2 (timed symbol table)";
+    info.driver = "cuda";
+    kit = new Kit(MakeKitOn(Take("creating the traced device",
+                                 cuda::CreateCudaDevice(platform, 0, params, info,
+                                                        Allocator::System()))));
+  }
+  Ref<CommandBuffer> commands = Recorded(*kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
+    return RecordNoops(c, k, 1);
+  });
+  Ref<Semaphore> chain = Take("creating a semaphore", kit->device->CreateSemaphore(0));
+  uint64_t value = 0;
+  CommandBuffer* list[] = {commands.get()};
+  for (traced::CallStats& stats : traced::g_stats) stats = {};
+  double submit_micros = 0;
+  uint64_t hops = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    traced::t_timing = true;
+    for (int i = 0; i < kBatch; ++i) {
+      SemaphorePoint wait{chain.get(), value};
+      SemaphorePoint signal{chain.get(), value + 1};
+      BENCH_CHECK("QueueExecute", kit->device->QueueExecute(QueueAffinity{1} << (i % 2),
+                                                            {&wait, 1}, {&signal, 1}, list));
+      ++value;
+    }
+    traced::t_timing = false;
+    submit_micros += Micros(Clock::now() - start);
+    hops += kBatch;
+    BENCH_CHECK("Wait", chain->Wait(value, WaitTimeout()));
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  double driver_micros = 0;
+  for (size_t i = 0; i < traced::kSymbolCount; ++i) {
+    const traced::CallStats& stats = traced::g_stats[i];
+    driver_micros += stats.micros;
+    if (stats.calls == 0) continue;
+    const std::string name(cuda::kCudaSymbolNames[i]);
+    state.counters[name + "_per_hop"] = static_cast<double>(stats.calls) / hops;
+    state.counters[name + "_us"] = stats.micros / stats.calls;
+  }
+  state.counters["submit_us"] = submit_micros / hops;
+  state.counters["in_driver_us"] = driver_micros / hops;
+  state.counters["gpuhal_own_us"] = (submit_micros - driver_micros) / hops;
+}
+
+// What single driver calls on gpuhal's paths cost here (real GPU only; no target), in
+// microseconds per call: making the context current, creating and destroying an event,
+// querying a completed event.
+void BM_RawCallCost(benchmark::State& state) {
+  if (!g_raw) {
+    state.SkipWithError("needs a CUDA GPU");
+    return;
+  }
+  const cuda::CudaSymbols& cu = *g_raw->cu;
+  constexpr int kCalls = 1000;
+  std::vector<double> set_current, create_destroy, query;
+  CUevent done = nullptr;
+  Cu(cu.cuEventCreate(&done, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  Cu(cu.cuEventRecord(done, g_raw->stream_a), "cuEventRecord");
+  Cu(cu.cuEventSynchronize(done), "cuEventSynchronize");
+  for (auto _ : state) {
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < kCalls; ++i) Cu(cu.cuCtxSetCurrent(g_raw->context), "cuCtxSetCurrent");
+    set_current.push_back(Micros(Clock::now() - start) / kCalls);
+    start = Clock::now();
+    for (int i = 0; i < kCalls; ++i) {
+      CUevent event = nullptr;
+      Cu(cu.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+      Cu(cu.cuEventDestroy(event), "cuEventDestroy");
+    }
+    create_destroy.push_back(Micros(Clock::now() - start) / kCalls);
+    start = Clock::now();
+    for (int i = 0; i < kCalls; ++i) Cu(cu.cuEventQuery(done), "cuEventQuery");
+    query.push_back(Micros(Clock::now() - start) / kCalls);
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  cu.cuEventDestroy(done);
+  state.counters["ctx_set_current_us"] = Median(set_current);
+  state.counters["event_create_destroy_us"] = Median(create_destroy);
+  state.counters["event_query_us"] = Median(query);
 }
 
 // 4. Host wait on a semaphore signalled by a ~20 us kernel ------------------------------
@@ -761,7 +1007,10 @@ BENCHMARK(BM_IdleCpu)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisec
 BENCHMARK(BM_StreamDispatch)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GraphReplay)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GraphRecord)->UseManualTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_SemaphoreChain)->Arg(0)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SemaphoreChain)->Arg(0)->Arg(1)->Arg(2)->Arg(3)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawChainObserved)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SemaphoreChainTraced)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawCallCost)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CompletionLatency)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WaitBeforeSignal)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HostWake)->UseManualTime()->Unit(benchmark::kMicrosecond);

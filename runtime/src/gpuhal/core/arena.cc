@@ -1,5 +1,7 @@
 #include "gpuhal/core/arena.h"
 
+#include <utility>
+
 #include <cstdint>
 
 namespace gpuhal {
@@ -52,6 +54,18 @@ void* Arena::Allocate(size_t size, size_t alignment) {
   limit_ = block->data() + block->capacity;
   bytes_allocated_ += size;
   return start;
+}
+
+void Arena::Clear() {
+  if (!blocks_ || blocks_->oversized_allocation) {
+    Reset();
+    return;
+  }
+  pool_.ReleaseBlocks(std::exchange(blocks_->next, nullptr));
+  cursor_ = blocks_->data();
+  limit_ = blocks_->data() + blocks_->capacity;
+  bytes_allocated_ = 0;
+  block_count_ = 1;
 }
 
 void Arena::Reset() {

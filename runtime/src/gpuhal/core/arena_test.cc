@@ -180,3 +180,37 @@ TEST_F(ArenaTest, ExhaustionReturnsNull) {
 
 }  // namespace
 }  // namespace gpuhal
+
+namespace gpuhal {
+namespace {
+
+TEST_F(ArenaTest, ClearKeepsOnePooledBlockAndReturnsTheRest) {
+  {
+    Arena arena(*pool_);
+    for (int i = 0; i < 3; ++i) ASSERT_NE(arena.Allocate(pool_->block_size() / 2 + 1), nullptr);
+    ASSERT_NE(arena.Allocate(pool_->block_size() * 4), nullptr);  // oversized
+    ASSERT_EQ(arena.block_count(), 4u);
+    const size_t free_before = pool_->free_block_count();
+    arena.Clear();
+    EXPECT_EQ(arena.block_count(), 1u);
+    EXPECT_EQ(arena.bytes_allocated(), 0u);
+    EXPECT_EQ(pool_->free_block_count(), free_before + 2);
+    // The kept block serves the next allocation without the pool.
+    const size_t allocated = pool_->allocated_block_count();
+    void* again = arena.Allocate(16);
+    ASSERT_NE(again, nullptr);
+    EXPECT_EQ(pool_->allocated_block_count(), allocated);
+    EXPECT_EQ(pool_->free_block_count(), free_before + 2);
+  }
+  EXPECT_EQ(pool_->free_block_count(), pool_->allocated_block_count());
+}
+
+TEST_F(ArenaTest, ClearOfAnEmptyArenaHoldsNothing) {
+  Arena arena(*pool_);
+  arena.Clear();
+  EXPECT_EQ(arena.block_count(), 0u);
+  EXPECT_NE(arena.Allocate(8), nullptr);
+}
+
+}  // namespace
+}  // namespace gpuhal

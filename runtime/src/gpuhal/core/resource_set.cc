@@ -1,6 +1,7 @@
 #include "gpuhal/core/resource_set.h"
 
 #include <new>
+#include <utility>
 
 namespace gpuhal {
 
@@ -35,15 +36,26 @@ Status ResourceSet::InsertAll(std::span<const RefCounted* const> resources) {
   return OkStatus();
 }
 
-void ResourceSet::Reset() {
+void ResourceSet::ReleaseEntries() {
   for (PoolBlock* block = blocks_; block; block = block->next) {
     const RefCounted** entries = ChunkEntries(block);
     for (size_t i = 0, count = ChunkCount(block); i < count; ++i) entries[i]->Release();
   }
-  pool_.ReleaseBlocks(blocks_);
-  blocks_ = nullptr;
   retained_count_ = 0;
   recent_.fill({nullptr, nullptr});
+}
+
+void ResourceSet::Reset() {
+  ReleaseEntries();
+  pool_.ReleaseBlocks(blocks_);
+  blocks_ = nullptr;
+}
+
+void ResourceSet::Clear() {
+  ReleaseEntries();
+  if (!blocks_) return;
+  pool_.ReleaseBlocks(std::exchange(blocks_->next, nullptr));
+  ChunkCount(blocks_) = 0;
 }
 
 }  // namespace gpuhal

@@ -36,6 +36,9 @@ class ResourceSet {
 
   // Releases everything retained and returns the blocks to the pool.
   void Reset();
+  // Releases everything retained but keeps one block for what comes next (see
+  // Arena::Clear).
+  void Clear();
 
   // References held now (with the repeats the cache did not catch).
   size_t retained_count() const { return retained_count_; }
@@ -55,6 +58,7 @@ class ResourceSet {
     return ((bits >> 4) ^ (bits >> 10)) % kCacheSets;
   }
   size_t ChunkCapacity() const;
+  void ReleaseEntries();
 
   BlockPool& pool_;
   PoolBlock* blocks_ = nullptr;  // the block being filled first

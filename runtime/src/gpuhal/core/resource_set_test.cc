@@ -66,6 +66,26 @@ TEST_F(ResourceSetTest, EveryAlternatingPairIsDeduplicated) {
   }
 }
 
+TEST_F(ResourceSetTest, ClearReleasesEverythingAndKeepsOneBlock) {
+  std::vector<Ref<Counted>> objects;
+  for (int i = 0; i < 100; ++i) objects.push_back(MakeRef<Counted>(allocator_));
+  {
+    ResourceSet set(*pool_);
+    for (auto& object : objects) ASSERT_TRUE(set.Insert(object.get()).ok());
+    ASSERT_GT(pool_->allocated_block_count(), 1u);
+    set.Clear();
+    EXPECT_EQ(set.retained_count(), 0u);
+    for (auto& object : objects) EXPECT_EQ(object->ref_count_for_testing(), 1);
+    EXPECT_EQ(pool_->free_block_count() + 1, pool_->allocated_block_count());
+    // Inserting again uses the kept block, and the cache no longer names the released.
+    ASSERT_TRUE(set.Insert(objects[0].get()).ok());
+    EXPECT_EQ(objects[0]->ref_count_for_testing(), 2);
+    EXPECT_EQ(set.retained_count(), 1u);
+  }
+  for (auto& object : objects) EXPECT_EQ(object->ref_count_for_testing(), 1);
+  EXPECT_EQ(pool_->free_block_count(), pool_->allocated_block_count());
+}
+
 TEST_F(ResourceSetTest, NullIsIgnored) {
   ResourceSet set(*pool_);
   EXPECT_TRUE(set.Insert(nullptr).ok());

@@ -19,9 +19,9 @@ TimelineSemaphore::~TimelineSemaphore() {
 }
 
 Result<uint64_t> TimelineSemaphore::Query() {
+  if (!failed_.load(std::memory_order_acquire)) return value_.load(std::memory_order_acquire);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (failed_) return failure_;
-  return value_;
+  return failure_;
 }
 
 Status TimelineSemaphore::Signal(uint64_t new_value) {
@@ -31,7 +31,7 @@ Status TimelineSemaphore::Signal(uint64_t new_value) {
     if (failed_) return failure_;
     if (new_value <= value_) {
       return OutOfRangeError("semaphore cannot be signalled to ", new_value,
-                             ": its value is already ", value_,
+                             ": its value is already ", value_.load(),
                              " and a signal must increase it");
     }
     value_ = new_value;
@@ -63,8 +63,8 @@ void TimelineSemaphore::Fail(Status status) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failed_) return;
-    failed_ = true;
     failure_ = status;
+    failed_.store(true, std::memory_order_release);
     all = DetachAllLocked();
   }
   // `status` is a local copy: a callback may drop the last reference to the semaphore.
@@ -127,10 +127,26 @@ Result<TimelineSemaphore::Acquisition> TimelineSemaphore::AcquireTimepoint(
   if (failed_) return failure_;
   if (value_ >= timepoint.minimum_value) return Acquisition::kAlreadyReached;
 
-  // New waits are usually for the latest values, so the insertion point is searched from
-  // the tail.
-  Timepoint* after = tail_;
-  while (after && after->minimum_value > timepoint.minimum_value) after = after->previous_;
+  // The insertion point (after every timepoint of a value <= this one, so equal values
+  // keep acquisition order) is searched from the nearer end by value. Most timepoints
+  // are for the latest values (new device signals, new waits: the tail), but a
+  // completion's check of a wait it passed on the GPU is for a value near the current
+  // one (the head); with a long chain in flight a walk from the wrong end is linear in
+  // its length, under the lock that every submission on this timeline takes.
+  const uint64_t value = timepoint.minimum_value;
+  Timepoint* after = nullptr;
+  if (!head_ || value < head_->minimum_value) {
+    after = nullptr;
+  } else if (value >= tail_->minimum_value) {
+    after = tail_;
+  } else if (value - head_->minimum_value < tail_->minimum_value - value) {
+    Timepoint* first_greater = head_;
+    while (first_greater->minimum_value <= value) first_greater = first_greater->next_;
+    after = first_greater->previous_;
+  } else {
+    after = tail_;
+    while (after->minimum_value > value) after = after->previous_;
+  }
   Timepoint* before = after ? after->next_ : head_;
   timepoint.previous_ = after;
   timepoint.next_ = before;

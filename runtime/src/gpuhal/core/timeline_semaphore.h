@@ -25,6 +25,7 @@
 #ifndef GPUHAL_CORE_TIMELINE_SEMAPHORE_H_
 #define GPUHAL_CORE_TIMELINE_SEMAPHORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
@@ -83,6 +84,7 @@ class TimelineSemaphore : public Semaphore {
   ~TimelineSemaphore() override;
 
   // Semaphore -----------------------------------------------------------------------
+  // Lock-free unless the semaphore has failed.
   Result<uint64_t> Query() override;
   Status Signal(uint64_t new_value) override;
   void Fail(Status status) override;
@@ -101,6 +103,11 @@ class TimelineSemaphore : public Semaphore {
 
   // For tests and debugging: the number of timepoints waiting on this semaphore.
   size_t pending_timepoint_count() const;
+
+  // Which device's event-backed semaphores this is one of: an opaque identity a device
+  // compares with its own (cheaper than a dynamic_cast on every submission); null for
+  // semaphores no device can wait on through its events.
+  virtual const void* device_identity() const { return nullptr; }
 
  protected:
   // Device progress: advances the value to `value` when that is greater, releasing the
@@ -132,8 +139,11 @@ class TimelineSemaphore : public Semaphore {
   static void Dispatch(Timepoint* chain, const Status& status);
 
   mutable std::mutex mutex_;
-  uint64_t value_;
-  bool failed_ = false;
+  // Written under mutex_; also read without it by Query, so that the submissions and
+  // waiters that poll a semaphore do not contend for the lock with the thread advancing
+  // it (failure_ is read under the lock once failed_ is seen).
+  std::atomic<uint64_t> value_;
+  std::atomic<bool> failed_{false};
   Status failure_;
   // Sorted by minimum value; timepoints with equal values stay in acquisition order.
   Timepoint* head_ = nullptr;

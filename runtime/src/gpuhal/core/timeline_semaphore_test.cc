@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -341,6 +343,40 @@ TEST(TimelineSemaphoreTest, TimepointsAreNotifiedInValueOrderAndFifoWithinAValue
     EXPECT_TRUE(Timeline(semaphore).CancelTimepoint(at9));
     EXPECT_TRUE(semaphore->Signal(10).ok());
     EXPECT_EQ(recorder.count(), 4u);  // the cancelled one never ran
+  }
+  EXPECT_EQ(allocator.live_bytes(), 0u);
+}
+
+// Insertion searches from the nearer end by value; whichever end it starts from, the
+// list must stay sorted by value and first-in first-out within a value.
+TEST(TimelineSemaphoreTest, ManyTimepointsInAnyOrderAreNotifiedByValueThenFifo) {
+  CountingAllocator allocator;
+  {
+    Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 0);
+    Recorder recorder;
+    constexpr int kCount = 300;
+    std::vector<std::unique_ptr<Timepoint>> timepoints;
+    std::vector<std::pair<uint64_t, int>> expected;  // (value, acquisition index)
+    uint32_t state = 12345;
+    for (int i = 0; i < kCount; ++i) {
+      state = state * 1664525u + 1013904223u;
+      // Mostly rising values (a chain), with some far below and some equal to the tail.
+      const uint64_t value = (state >> 28) < 3 ? 1 + (state >> 8) % 40 : 40 + i / 2;
+      timepoints.push_back(std::make_unique<Timepoint>(value, &Recorder::Callback, &recorder,
+                                                       static_cast<uint32_t>(i)));
+      ASSERT_EQ(*Timeline(semaphore).AcquireTimepoint(*timepoints.back()), Acquisition::kEnqueued);
+      expected.emplace_back(value, i);
+    }
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (uint64_t value = 1; value <= 40 + kCount / 2; value += 7) {
+      ASSERT_TRUE(semaphore->Signal(value).ok());
+    }
+    ASSERT_TRUE(semaphore->Signal(1000).ok());
+    ASSERT_EQ(recorder.order.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(recorder.order[i], expected[i].second) << "notification " << i;
+    }
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
 }
