@@ -412,6 +412,24 @@ void BM_GraphRecord(benchmark::State& state) {
 // reported too (submit_gpuhal_us, submit_raw_us per hop).
 Kit* g_large_event_pool_kit = nullptr;
 
+// The raw chain: kBatch hops alternating between two streams, each waiting on the
+// previous hop's event. Adds per-hop figures to samples.raw_extra (the submission loop)
+// and samples.raw (until the last hop is done).
+void RawPingPong(NoopParams& params, Samples& samples) {
+  const cuda::CudaSymbols& cu = *g_raw->cu;
+  CUstream streams[2] = {g_raw->stream_a, g_raw->stream_b};
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < kBatch; ++i) {
+    CUstream stream = streams[i % 2];
+    if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
+    RawLaunchNoop(*g_raw, stream, params);
+    Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
+  }
+  samples.raw_extra.push_back(Micros(Clock::now() - start) / kBatch);
+  Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
+  samples.raw.push_back(Micros(Clock::now() - start) / kBatch);
+}
+
 void BM_SemaphoreChain(benchmark::State& state) {
   const int variant = static_cast<int>(state.range(0));
   if (variant == 2 && !g_large_event_pool_kit) {
@@ -463,20 +481,7 @@ void BM_SemaphoreChain(benchmark::State& state) {
     const Clock::duration elapsed = Clock::now() - start;
     state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
     samples.gpuhal.push_back(Micros(elapsed) / kBatch);
-    if (g_raw) {
-      const cuda::CudaSymbols& cu = *g_raw->cu;
-      CUstream streams[2] = {g_raw->stream_a, g_raw->stream_b};
-      const Clock::time_point raw_start = Clock::now();
-      for (int i = 0; i < kBatch; ++i) {
-        CUstream stream = streams[i % 2];
-        if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
-        RawLaunchNoop(*g_raw, stream, params);
-        Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
-      }
-      samples.raw_extra.push_back(Micros(Clock::now() - raw_start) / kBatch);
-      Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
-      samples.raw.push_back(Micros(Clock::now() - raw_start) / kBatch);
-    }
+    if (g_raw) RawPingPong(params, samples);
   }
   Report(state, samples, variant == 0 ? 1.30 : 0);
   state.counters["submit_gpuhal_us"] = Median(samples.gpuhal_extra);
@@ -547,16 +552,7 @@ void BM_RawChainObserved(benchmark::State& state) {
     const Clock::duration elapsed = Clock::now() - start;
     state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
     samples.gpuhal.push_back(Micros(elapsed) / kBatch);
-    // Plain, as BM_SemaphoreChain's raw side.
-    const Clock::time_point raw_start = Clock::now();
-    for (int i = 0; i < kBatch; ++i) {
-      CUstream stream = streams[i % 2];
-      if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
-      RawLaunchNoop(*g_raw, stream, params);
-      Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
-    }
-    Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
-    samples.raw.push_back(Micros(Clock::now() - raw_start) / kBatch);
+    RawPingPong(params, samples);  // as BM_SemaphoreChain's raw side
   }
   stop.store(true);
   round.fetch_add(1);
