@@ -69,6 +69,9 @@ class KernelArgumentState {
       return OutOfRangeError("PushConstants writes constants [", first, ", ", first + count,
                              ") but the pipeline layout has ", limit, " push constants");
     }
+    // An empty push is valid anywhere up to the end, where data() may be null and
+    // push_constants_[first] one past the array: neither may reach memcpy.
+    if (values.empty()) return OkStatus();
     std::memcpy(&push_constants_[first], values.data(), values.size());
     return OkStatus();
   }

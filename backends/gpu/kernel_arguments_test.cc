@@ -96,6 +96,26 @@ TEST_F(KernelArgumentsTest, ExactlyMaxPushConstantsFitAndOneMoreDoesNot) {
   EXPECT_EQ(*static_cast<const uint32_t*>(storage_.pointers[0]), 1u);
 }
 
+// Found by the command-buffer fuzzer under UBSan: an empty vector's null data() went to
+// memcpy.
+TEST_F(KernelArgumentsTest, EmptyPushConstantsAreANoOpUpToTheEnd) {
+  Ref<PipelineLayout> layout = Layout({}, kMaxPushConstants);
+  std::vector<uint32_t> all(kMaxPushConstants);
+  std::iota(all.begin(), all.end(), 1u);
+  ASSERT_TRUE(state_.PushConstants(*layout, 0, AsBytes(all)).ok());
+  const std::span<const uint8_t> empty;
+  ASSERT_EQ(empty.data(), nullptr);
+  EXPECT_TRUE(state_.PushConstants(*layout, 0, empty).ok());
+  EXPECT_TRUE(state_.PushConstants(*layout, 8, empty).ok());
+  EXPECT_TRUE(state_.PushConstants(*layout, kMaxPushConstants * 4, empty).ok());
+  EXPECT_EQ(state_.PushConstants(*layout, (kMaxPushConstants + 1) * 4, empty).code(),
+            StatusCode::kOutOfRange);
+  ASSERT_TRUE(state_.Pack(*layout, "k", storage_.storage()).ok());
+  for (uint32_t i = 0; i < kMaxPushConstants; ++i) {
+    EXPECT_EQ(*static_cast<const uint32_t*>(storage_.pointers[i]), i + 1);
+  }
+}
+
 TEST_F(KernelArgumentsTest, PushConstantsBeyondTheLayoutAreRejected) {
   Ref<PipelineLayout> layout = Layout({}, 2);
   EXPECT_EQ(state_.PushConstants(*layout, 8, AsBytes({1})).code(), StatusCode::kOutOfRange);
