@@ -6,6 +6,13 @@
 // and each device wait that uses it hold one reference, and the event returns to its
 // pool when the last is released. The pool keeps at most `capacity` idle events; past
 // that, events are created on demand and destroyed on release.
+//
+// Reference mistakes are counted, not trusted: a release that takes the count below zero,
+// or a return of an event that is already idle (it was retained again after going back
+// and released once more), is an over-release somewhere in the driver. The event is not
+// pooled a second time; the pool counts it (over_release_count) for the device's
+// diagnostics, which the tests require to stay at zero. An event handed out twice would
+// otherwise look like correct accounting while two owners record it.
 #ifndef GPUHAL_BACKENDS_GPU_EVENT_POOL_H_
 #define GPUHAL_BACKENDS_GPU_EVENT_POOL_H_
 
@@ -39,7 +46,12 @@ class PooledEvent {
   void Retain() { references_.fetch_add(1, std::memory_order_relaxed); }
   // The last release returns the event to its pool.
   void Release() {
-    if (references_.fetch_sub(1, std::memory_order_acq_rel) == 1) pool_->Return(this);
+    const int32_t before = references_.fetch_sub(1, std::memory_order_acq_rel);
+    if (before == 1) {
+      pool_->Return(this);
+    } else if (before <= 0) {
+      pool_->over_releases_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
  private:
@@ -50,6 +62,7 @@ class PooledEvent {
   GpuEventPool<V>* pool_;
   std::atomic<int32_t> references_{0};
   PooledEvent* next_idle_ = nullptr;
+  bool idle_ = false;  // guarded by the pool's mutex
 };
 
 template <Vendor V>
@@ -74,6 +87,7 @@ class GpuEventPool final : public RefCounted {
       std::lock_guard<std::mutex> lock(mutex_);
       if (idle_) {
         event = std::exchange(idle_, idle_->next_idle_);
+        event->idle_ = false;
         --idle_count_;
         ++acquired_count_;
       }
@@ -101,6 +115,7 @@ class GpuEventPool final : public RefCounted {
       GPUHAL_ASSIGN_OR_RETURN(PooledEvent<V> * event, CreateEvent());
       std::lock_guard<std::mutex> lock(mutex_);
       event->next_idle_ = idle_;
+      event->idle_ = true;
       idle_ = event;
       ++idle_count_;
       ++live_count_;
@@ -121,6 +136,8 @@ class GpuEventPool final : public RefCounted {
     std::lock_guard<std::mutex> lock(mutex_);
     return idle_count_;
   }
+  // Over-releases seen so far (see the file comment); zero in a correct driver.
+  uint64_t over_release_count() const { return over_releases_.load(std::memory_order_relaxed); }
 
  private:
   template <typename T, typename... Args>
@@ -162,9 +179,15 @@ class GpuEventPool final : public RefCounted {
     bool keep = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (event->idle_) {
+        // Already back: its last release was counted before. Nothing more to give back.
+        over_releases_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
       --acquired_count_;
       if (idle_count_ < capacity_) {
         event->next_idle_ = idle_;
+        event->idle_ = true;
         idle_ = event;
         ++idle_count_;
         keep = true;
@@ -186,6 +209,7 @@ class GpuEventPool final : public RefCounted {
   size_t idle_count_ = 0;
   size_t live_count_ = 0;
   size_t acquired_count_ = 0;
+  std::atomic<uint64_t> over_releases_{0};
 };
 
 }  // namespace gpuhal::gpu

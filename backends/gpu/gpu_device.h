@@ -86,6 +86,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     counts.live_events = events_->live_count();
     counts.acquired_events = events_->acquired_count();
     counts.idle_events = events_->idle_count();
+    counts.event_over_releases = events_->over_release_count();
     counts.live_timepoints = timepoints_->live_count();
     counts.acquired_timepoints = timepoints_->acquired_count();
     return counts;

@@ -28,6 +28,7 @@ struct GpuDeviceCounts {
   size_t live_events = 0;
   size_t acquired_events = 0;
   size_t idle_events = 0;
+  uint64_t event_over_releases = 0;  // reference mistakes the event pool caught; always 0
   size_t live_timepoints = 0;
   size_t acquired_timepoints = 0;
 };

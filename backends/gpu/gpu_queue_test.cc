@@ -92,6 +92,7 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
     EXPECT_EQ(now.in_flight_actions, 0u);
     EXPECT_EQ(now.acquired_events, 0u);
     EXPECT_EQ(now.acquired_timepoints, 0u);
+    EXPECT_EQ(now.event_over_releases, 0u);
     EXPECT_LE(now.idle_events, device.params().event_pool_capacity);
   }
 

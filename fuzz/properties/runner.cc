@@ -801,6 +801,12 @@ class ProgramRun {
       if (quiet || SteadyClock::now() > quiet_deadline) break;
       std::this_thread::sleep_for(microseconds(100));
     }
+    if (now.event_over_releases != 0) {
+      violations_.Add(Property::kHygiene,
+                      StrCat("the event pool saw ", now.event_over_releases,
+                             " over-release(s): an event reference was released more often "
+                             "than taken, so the event could be handed out while still held"));
+    }
     if (now.actions.pending_actions || now.actions.live_actions || now.in_flight_actions ||
         now.acquired_events || now.acquired_timepoints ||
         now.idle_events > device_->params().event_pool_capacity) {
