@@ -568,6 +568,8 @@ void BM_RawChainObserved(benchmark::State& state) {
 // the submitting thread makes (real GPU only; no target): per hop, the submission's
 // wall time, the part of it spent inside the driver, and each driver function's calls
 // and time, so the rest is gpuhal's own. The completion threads' calls are not timed.
+// The raw ping-pong runs through the same timed table in the same iterations, so each
+// driver function's cost on the two sides compares directly (raw_<name>_us).
 namespace traced {
 
 enum SymbolIndex : size_t {
@@ -579,8 +581,21 @@ struct CallStats {
   uint64_t calls = 0;
   double micros = 0;
 };
-thread_local bool t_timing = false;  // set on the submitting thread only
-CallStats g_stats[kSymbolCount];
+CallStats g_stats[kSymbolCount];      // the gpuhal side's calls
+CallStats g_raw_stats[kSymbolCount];  // the raw side's
+// Raw variants: the ping-pong on events without timing (as gpuhal's pool creates them),
+// and that with a thread synchronizing each hop's event as gpuhal's completion threads do.
+CallStats g_raw_untimed_stats[kSymbolCount];
+CallStats g_raw_observed_stats[kSymbolCount];
+// And three untimed events in rotation, so that each is recorded on the two streams in
+// turn, as events from gpuhal's per-device pool are.
+CallStats g_raw_rotating_stats[kSymbolCount];
+// And the two untimed events with the context made current before each hop, as gpuhal
+// makes its device current before each issue.
+CallStats g_raw_set_current_stats[kSymbolCount];
+// Where the calling thread's calls are counted; null: not timed (every thread but the
+// submitting one).
+thread_local CallStats* t_stats = nullptr;
 
 template <size_t Index, typename Function>
 struct Timed;
@@ -588,11 +603,12 @@ template <size_t Index, typename R, typename... Args>
 struct Timed<Index, R (*)(Args...)> {
   static inline R (*real)(Args...) = nullptr;
   static R Call(Args... args) {
-    if (!t_timing) return real(args...);
+    CallStats* stats = t_stats;
+    if (!stats) return real(args...);
     const Clock::time_point start = Clock::now();
     R result = real(args...);
-    g_stats[Index].micros += Micros(Clock::now() - start);
-    ++g_stats[Index].calls;
+    stats[Index].micros += Micros(Clock::now() - start);
+    ++stats[Index].calls;
     return result;
   }
 };
@@ -613,15 +629,23 @@ const cuda::CudaSymbols& TimedTable(const cuda::CudaSymbols& real) {
 }  // namespace traced
 
 void BM_SemaphoreChainTraced(benchmark::State& state) {
-  if (!g_raw) {
-    state.SkipWithError("needs a CUDA GPU");
-    return;
-  }
   static Kit* kit = nullptr;
   if (!kit) {
     gpu::GpuPlatform<cuda::CudaVendor> platform;
-    platform.symbols = &traced::TimedTable(*g_raw->cu);
-    platform.symbol_owner = g_raw->library;
+    if (g_raw) {
+      platform.symbols = &traced::TimedTable(*g_raw->cu);
+      platform.symbol_owner = g_raw->library;
+    } else {
+      // On the simulated GPU (threaded, as a GPU runs beside the host) gpuhal's own cost
+      // per hop still shows, without a raw side.
+      fake::EngineOptions options;
+      options.mode = fake::SchedulingMode::kThreaded;
+      Ref<fake::FakeCudaPlatform> fake_platform =
+          Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
+      platform.symbols = &traced::TimedTable(fake_platform->cuda_symbols());
+      platform.symbol_owner = fake_platform;
+      platform.simulated = true;
+    }
     DeviceParams params;
     params.command_buffer_mode = CommandBufferMode::kStream;
     params.queue_count = 2;
@@ -639,11 +663,27 @@ void BM_SemaphoreChainTraced(benchmark::State& state) {
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   for (traced::CallStats& stats : traced::g_stats) stats = {};
+  for (traced::CallStats& stats : traced::g_raw_stats) stats = {};
+  for (traced::CallStats& stats : traced::g_raw_untimed_stats) stats = {};
+  for (traced::CallStats& stats : traced::g_raw_observed_stats) stats = {};
+  for (traced::CallStats& stats : traced::g_raw_rotating_stats) stats = {};
+  for (traced::CallStats& stats : traced::g_raw_set_current_stats) stats = {};
+  const cuda::CudaSymbols& cu = traced::g_table;
+  CUstream streams[2] = {g_raw ? g_raw->stream_a : nullptr, g_raw ? g_raw->stream_b : nullptr};
+  NoopParams params;
+  if (g_raw) params.buffer = g_raw->buffer;
+  double raw_micros = 0;
   double submit_micros = 0;
+  std::vector<CUevent> hop_events(g_raw ? kBatch : 0);
+  CUevent untimed[3] = {nullptr, nullptr, nullptr};
+  if (g_raw) {
+    for (CUevent& event : hop_events) Cu(g_raw->cu->cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+    for (CUevent& event : untimed) Cu(g_raw->cu->cuEventCreate(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  }
   uint64_t hops = 0;
   for (auto _ : state) {
     const Clock::time_point start = Clock::now();
-    traced::t_timing = true;
+    traced::t_stats = traced::g_stats;
     for (int i = 0; i < kBatch; ++i) {
       SemaphorePoint wait{chain.get(), value};
       SemaphorePoint signal{chain.get(), value + 1};
@@ -651,11 +691,68 @@ void BM_SemaphoreChainTraced(benchmark::State& state) {
                                                             {&wait, 1}, {&signal, 1}, list));
       ++value;
     }
-    traced::t_timing = false;
+    traced::t_stats = nullptr;
     submit_micros += Micros(Clock::now() - start);
     hops += kBatch;
     BENCH_CHECK("Wait", chain->Wait(value, WaitTimeout()));
     state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+
+    if (!g_raw) continue;
+    const Clock::time_point raw_start = Clock::now();
+    traced::t_stats = traced::g_raw_stats;
+    for (int i = 0; i < kBatch; ++i) {
+      CUstream stream = streams[i % 2];
+      if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
+      Cu(cu.cuLaunchKernel(g_raw->noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
+                           params.pointers, nullptr),
+         "cuLaunchKernel");
+      Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
+    }
+    traced::t_stats = nullptr;
+    raw_micros += Micros(Clock::now() - raw_start);
+    Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
+
+    for (int variant = 0; variant < 4; ++variant) {
+      const bool observed = variant == 1;
+      const bool rotating = variant == 2;
+      const bool set_current = variant == 3;
+      std::atomic<int> recorded{0};
+      std::thread observer;
+      if (observed) {
+        observer = std::thread([&] {
+          Cu(cu.cuCtxSetCurrent(g_raw->context), "cuCtxSetCurrent");
+          for (int i = 0; i < kBatch; ++i) {
+            while (recorded.load(std::memory_order_acquire) <= i) std::this_thread::yield();
+            Cu(g_raw->cu->cuEventSynchronize(hop_events[i]), "cuEventSynchronize");
+          }
+        });
+      }
+      traced::t_stats = observed      ? traced::g_raw_observed_stats
+                        : rotating    ? traced::g_raw_rotating_stats
+                        : set_current ? traced::g_raw_set_current_stats
+                                      : traced::g_raw_untimed_stats;
+      auto event_of_hop = [&](int i) {
+        return observed ? hop_events[i] : rotating ? untimed[i % 3] : untimed[i % 2];
+      };
+      for (int i = 0; i < kBatch; ++i) {
+        CUstream stream = streams[i % 2];
+        if (set_current) Cu(cu.cuCtxSetCurrent(g_raw->context), "cuCtxSetCurrent");
+        if (i > 0) Cu(cu.cuStreamWaitEvent(stream, event_of_hop(i - 1), 0), "cuStreamWaitEvent");
+        Cu(cu.cuLaunchKernel(g_raw->noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
+                             params.pointers, nullptr),
+           "cuLaunchKernel");
+        Cu(cu.cuEventRecord(event_of_hop(i), stream), "cuEventRecord");
+        recorded.store(i + 1, std::memory_order_release);
+      }
+      traced::t_stats = nullptr;
+      if (observer.joinable()) observer.join();
+      Cu(g_raw->cu->cuStreamSynchronize(streams[0]), "cuStreamSynchronize");
+      Cu(g_raw->cu->cuStreamSynchronize(streams[1]), "cuStreamSynchronize");
+    }
+  }
+  if (g_raw) {
+    for (CUevent event : hop_events) g_raw->cu->cuEventDestroy(event);
+    for (CUevent event : untimed) g_raw->cu->cuEventDestroy(event);
   }
   double driver_micros = 0;
   for (size_t i = 0; i < traced::kSymbolCount; ++i) {
@@ -665,7 +762,27 @@ void BM_SemaphoreChainTraced(benchmark::State& state) {
     const std::string name(cuda::kCudaSymbolNames[i]);
     state.counters[name + "_per_hop"] = static_cast<double>(stats.calls) / hops;
     state.counters[name + "_us"] = stats.micros / stats.calls;
+    const traced::CallStats& raw = traced::g_raw_stats[i];
+    if (raw.calls > 0) state.counters["raw_" + name + "_us"] = raw.micros / raw.calls;
+    const traced::CallStats& untimed_stats = traced::g_raw_untimed_stats[i];
+    if (untimed_stats.calls > 0) {
+      state.counters["raw_untimed_" + name + "_us"] = untimed_stats.micros / untimed_stats.calls;
+    }
+    const traced::CallStats& set_current_stats = traced::g_raw_set_current_stats[i];
+    if (set_current_stats.calls > 0) {
+      state.counters["raw_set_current_" + name + "_us"] =
+          set_current_stats.micros / set_current_stats.calls;
+    }
+    const traced::CallStats& rotating_stats = traced::g_raw_rotating_stats[i];
+    if (rotating_stats.calls > 0) {
+      state.counters["raw_rotating_" + name + "_us"] = rotating_stats.micros / rotating_stats.calls;
+    }
+    const traced::CallStats& observed_stats = traced::g_raw_observed_stats[i];
+    if (observed_stats.calls > 0) {
+      state.counters["raw_observed_" + name + "_us"] = observed_stats.micros / observed_stats.calls;
+    }
   }
+  if (g_raw) state.counters["raw_submit_us"] = raw_micros / hops;
   state.counters["submit_us"] = submit_micros / hops;
   state.counters["in_driver_us"] = driver_micros / hops;
   state.counters["gpuhal_own_us"] = (submit_micros - driver_micros) / hops;
