@@ -341,6 +341,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (size_t i = 0; i < bytes.size() && i < 64; ++i) bytes[i] = in.U8();
         BufferRange range = Range(in, target);
         if (in.Bool()) range.length = bytes.size();
+        // UpdateBuffer reads range.length source bytes; a shorter source would be this
+        // harness overflowing its own vector, not a driver bug. Lengths past the limit
+        // stay unbacked: the shim must reject them before reading anything.
+        if (range.length <= ValidatingCommandBuffer::kMaxUpdateLength &&
+            bytes.size() < range.length) {
+          bytes.resize(range.length);
+        }
         status = commands.UpdateBuffer(in.U8() % 16 ? bytes.data() : nullptr, range);
         break;
       }
