@@ -11,6 +11,8 @@
 // schedule (nothing runs until a host waits) would report as a deadlock.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -162,6 +164,12 @@ std::string ConfigName(const testing::TestParamInfo<CollectiveConfig>& info) {
     if (c == '-') c = '_';
   }
   return name;
+}
+
+// What CTest prints after "GetParam() =".
+void PrintTo(const CollectiveConfig& config, std::ostream* out) {
+  *out << config.scheme << ", " << config.ranks << " ranks, "
+       << (config.mode == CommandBufferMode::kGraph ? "graph" : "stream") << " mode";
 }
 
 std::atomic<int> next_platform{0};

@@ -5,6 +5,8 @@
 // synchronous transfers.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +35,11 @@ struct DeviceConfig {
   const char* scheme;
   const char* schedule;
 };
+
+// What CTest prints after "GetParam() =".
+void PrintTo(const DeviceConfig& config, std::ostream* out) {
+  *out << config.scheme << "://0?schedule=" << config.schedule;
+}
 
 std::string ConfigName(const testing::TestParamInfo<DeviceConfig>& info) {
   std::string name = std::string(info.param.scheme) + "_" + info.param.schedule;

@@ -3,6 +3,8 @@
 // events all come from pools that a few warm-up submissions fill.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@ struct Case {
   const char* name;
   const char* uri;
 };
+
+// What CTest prints after "GetParam() =".
+void PrintTo(const Case& test_case, std::ostream* out) { *out << test_case.uri; }
 
 class SubmissionAllocationTest : public ::testing::TestWithParam<Case> {};
 
