@@ -568,6 +568,28 @@ TEST_P(GpuQueueTest, PendingSubmissionFailsAtOnceWhenTheWorkItAlsoWaitsOnFaults)
   ExpectQuiescent(*device_);
 }
 
+// Found by the timeline properties (P6) after the change above: when the gate opens, the
+// consumer's one remaining wait is on a recorded device signal, so it must be issued at
+// once with a GPU-side wait, not held until the host sees the producer complete.
+TEST_P(GpuQueueTest, GateOpeningLastIssuesAtOnceOnARecordedDeviceSignal) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> produced = DeviceSemaphore();
+  Ref<Semaphore> consumed = DeviceSemaphore();
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  ASSERT_TRUE(Barrier({{produced.get(), 1}, {gate.get(), 1}}, {{consumed.get(), 1}}).ok());
+  EXPECT_EQ(counts().actions.pending_actions, 1u);
+  EXPECT_EQ(counts().actions.device_event_waits, 0u);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  const GpuDeviceCounts now = counts();
+  EXPECT_EQ(now.actions.pending_actions, 0u);
+  EXPECT_EQ(now.in_flight_actions, 2u);
+  EXPECT_EQ(now.actions.device_event_waits, 1u);
+  EXPECT_EQ(*produced->Query(), 0u);
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+}
+
 // A host waiter watching a device signal's event must return once the semaphore fails,
 // even though that event never completes (on the simulated GPU a failed completion wait
 // leaves the work unrun); the failure, not a timeout, is the answer.

@@ -388,7 +388,9 @@ class ActionScheduler {
           UnlinkPendingLocked(action);
           CancelTimepointsLocked(action);
           outcome = Outcome::kFail;
-        } else if (action.unresolved_count == 0) {
+        } else if (action.unresolved_count == 0 || TryServeAllFromDeviceLocked(action)) {
+          // The waits left may all be on recorded device signals: issue now, waiting on
+          // the GPU, not once the host sees their values (no host hop).
           UnlinkPendingLocked(action);
           outcome = Outcome::kIssue;
         }
