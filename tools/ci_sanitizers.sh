@@ -53,7 +53,10 @@ if [[ " $stages " == *" tsan "* ]]; then
     binary="$(find "$tsan_dir" -type f -name "$1" -perm -u+x | head -n 1)"
     [ -n "$binary" ] || { echo "TSan: $1 was not built" >&2; return 1; }
     echo "== TSan: $1 ($2)"
-    "$binary" --gtest_filter="$2" --gtest_brief=1
+    if ! "$binary" --gtest_filter="$2" --gtest_brief=1; then
+      echo "== TSan stage: FAILED in $1 after $(elapsed) (failing properties' traces: $tsan_dir)"
+      exit 1
+    fi
   }
   # The runtime suites have no schedule; the queue suite's threaded instances are the
   # ones whose simulated GPU runs on worker threads.
@@ -86,13 +89,16 @@ if [[ " $stages " == *" fuzz "* ]]; then
     # libFuzzer adds what it finds to the first corpus directory: a scratch copy, so the
     # repository's seed corpus stays as committed.
     work="$fuzz_dir/corpus/$target"
-    rm -rf "$work" && mkdir -p "$work"
+    rm -rf "$work" "$fuzz_dir/${target}-"* && mkdir -p "$work"
     log="$fuzz_dir/${target}_fuzzer.log"
     echo "== fuzz: $target for ${fuzz_seconds} s"
     if ! "$binary" -max_total_time="$fuzz_seconds" -timeout=60 -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix="$fuzz_dir/${target}-" \
         "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
-      tail -n 60 "$log"
+      # From the first report on: a long stack trace would push it out of a plain tail.
+      first="$(grep -n -m 1 -E '==[0-9]+==ERROR|runtime error:|_fuzzer: |deadly signal|ERROR: libFuzzer' \
+               "$log" | cut -d: -f1 || true)"
+      tail -n +"${first:-1}" "$log" | head -n 80
       echo "== fuzz stage: FAILED in $target (log: $log; reproducer: $fuzz_dir/${target}-*)"
       exit 1
     fi
@@ -101,7 +107,8 @@ if [[ " $stages " == *" fuzz "* ]]; then
     echo "   $target: ${runs:-?} executions, ${cov:-cov: ?}, corpus $(ls "$work" | wc -l) inputs"
     summary+=("$target ${runs:-?}")
   done
-  echo "== fuzz stage: clean (${summary[*]} executions; ${fuzz_seconds} s each) in $(elapsed)"
+  joined="$(printf '%s, ' "${summary[@]}")"
+  echo "== fuzz stage: clean (executions: ${joined%, }; ${fuzz_seconds} s each) in $(elapsed)"
 fi
 
 echo "== ci_sanitizers: done in $((SECONDS - script_start)) s"
