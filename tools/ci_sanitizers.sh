@@ -12,7 +12,7 @@
 # Each stage ends with one line saying how it went. Only the targets these stages need
 # are built. Knobs (environment):
 #   GPUHAL_FUZZ_SECONDS      seconds per fuzz target (default 45)
-#   GPUHAL_TSAN_PROGRAMS     property programs per property under TSan (default 100)
+#   GPUHAL_TSAN_PROGRAMS     property programs per property under TSan (default 500)
 #   GPUHAL_CI_JOBS           build parallelism (default 2)
 #   GPUHAL_TSAN_BUILD_DIR    default build/tsan (the tsan preset's directory)
 #   GPUHAL_FUZZ_BUILD_DIR    default build/fuzz
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzz_seconds="${GPUHAL_FUZZ_SECONDS:-45}"
-tsan_programs="${GPUHAL_TSAN_PROGRAMS:-100}"
+tsan_programs="${GPUHAL_TSAN_PROGRAMS:-500}"
 jobs="${GPUHAL_CI_JOBS:-2}"
 tsan_dir="${GPUHAL_TSAN_BUILD_DIR:-build/tsan}"
 fuzz_dir="${GPUHAL_FUZZ_BUILD_DIR:-build/fuzz}"
