@@ -149,8 +149,10 @@ struct NoopParams {
   void* pointers[2] = {&buffer, &value};
 };
 
-void RawLaunchNoop(const RawCuda& raw, CUstream stream, NoopParams& params) {
-  Cu(raw.cu->cuLaunchKernel(raw.noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
+// Through `cu`: the raw driver's table, or the traced benchmark's timed copy of it.
+void RawLaunchNoop(const RawCuda& raw, CUstream stream, NoopParams& params,
+                   const cuda::CudaSymbols* cu = nullptr) {
+  Cu((cu ? cu : raw.cu)->cuLaunchKernel(raw.noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
                             params.pointers, nullptr),
      "cuLaunchKernel");
 }
@@ -226,15 +228,25 @@ Status RecordSpin(CommandBuffer& commands, const Kit& kit, uint32_t nanoseconds)
   return commands.End();
 }
 
-Ref<CommandBuffer> Recorded(const Kit& kit, CommandBufferMode mode,
-                            Status (*record)(CommandBuffer&, const Kit&)) {
+// A reusable command buffer recorded by `record(CommandBuffer&)`.
+template <typename Record>
+Ref<CommandBuffer> Recorded(const Kit& kit, CommandBufferMode mode, Record&& record) {
   CommandBufferParams params;
   params.usage = CommandBufferUsage::kReusable;
   params.mode = mode;
   Ref<CommandBuffer> commands =
       Take("creating a command buffer", kit.device->CreateCommandBuffer(params));
-  BENCH_CHECK("recording", record(*commands, kit));
+  BENCH_CHECK("recording", record(*commands));
   return commands;
+}
+
+// A reusable command buffer of `count` bench_noop dispatches (RecordNoops).
+Ref<CommandBuffer> RecordedNoops(const Kit& kit, CommandBufferMode mode, int count) {
+  return Recorded(kit, mode, [&](CommandBuffer& c) { return RecordNoops(c, kit, count); });
+}
+
+Ref<Semaphore> NewSemaphore(const Kit& kit) {
+  return Take("creating a semaphore", kit.device->CreateSemaphore(0));
 }
 
 // Reporting ---------------------------------------------------------------------------------
@@ -272,10 +284,8 @@ void Report(benchmark::State& state, const Samples& samples, double target) {
 // outside the timed region.
 void BM_StreamDispatch(benchmark::State& state) {
   Kit& kit = StreamKit();
-  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-    return RecordNoops(c, k, kBatch);
-  });
-  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kStream, kBatch);
+  Ref<Semaphore> done = NewSemaphore(kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   NoopParams params;
@@ -326,10 +336,8 @@ CUgraph RawBuildGraph(const RawCuda& raw, NoopParams& params, int count) {
 // The submitting call alone is reported too (submit_gpuhal_us, submit_raw_us).
 void BM_GraphReplay(benchmark::State& state) {
   Kit& kit = GraphKit();
-  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kGraph, [](CommandBuffer& c, const Kit& k) {
-    return RecordNoops(c, k, kBatch);
-  });
-  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kGraph, kBatch);
+  Ref<Semaphore> done = NewSemaphore(kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   NoopParams params;
@@ -377,9 +385,7 @@ void BM_GraphRecord(benchmark::State& state) {
   Samples samples;
   for (auto _ : state) {
     const Clock::time_point start = Clock::now();
-    Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kGraph, [](CommandBuffer& c, const Kit& k) {
-      return RecordNoops(c, k, kBatch);
-    });
+    Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kGraph, kBatch);
     const Clock::duration elapsed = Clock::now() - start;
     commands.reset();
     state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
@@ -415,14 +421,14 @@ Kit* g_large_event_pool_kit = nullptr;
 // The raw chain: kBatch hops alternating between two streams, each waiting on the
 // previous hop's event. Adds per-hop figures to samples.raw_extra (the submission loop)
 // and samples.raw (until the last hop is done).
-void RawPingPong(NoopParams& params, Samples& samples) {
-  const cuda::CudaSymbols& cu = *g_raw->cu;
+void RawPingPong(NoopParams& params, Samples& samples, const cuda::CudaSymbols* symbols = nullptr) {
+  const cuda::CudaSymbols& cu = symbols ? *symbols : *g_raw->cu;
   CUstream streams[2] = {g_raw->stream_a, g_raw->stream_b};
   const Clock::time_point start = Clock::now();
   for (int i = 0; i < kBatch; ++i) {
     CUstream stream = streams[i % 2];
     if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
-    RawLaunchNoop(*g_raw, stream, params);
+    RawLaunchNoop(*g_raw, stream, params, &cu);
     Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
   }
   samples.raw_extra.push_back(Micros(Clock::now() - start) / kBatch);
@@ -439,13 +445,11 @@ void BM_SemaphoreChain(benchmark::State& state) {
   std::vector<Ref<Semaphore>> per_hop;
   if (variant == 1) {
     for (int i = 0; i <= kBatch; ++i) {
-      per_hop.push_back(Take("creating a semaphore", kit.device->CreateSemaphore(0)));
+      per_hop.push_back(NewSemaphore(kit));
     }
   }
-  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-    return RecordNoops(c, k, 1);
-  });
-  Ref<Semaphore> chain = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kStream, 1);
+  Ref<Semaphore> chain = NewSemaphore(kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   NoopParams params;
@@ -656,10 +660,8 @@ void BM_SemaphoreChainTraced(benchmark::State& state) {
                                  cuda::CreateCudaDevice(platform, 0, params, info,
                                                         Allocator::System()))));
   }
-  Ref<CommandBuffer> commands = Recorded(*kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-    return RecordNoops(c, k, 1);
-  });
-  Ref<Semaphore> chain = Take("creating a semaphore", kit->device->CreateSemaphore(0));
+  Ref<CommandBuffer> commands = RecordedNoops(*kit, CommandBufferMode::kStream, 1);
+  Ref<Semaphore> chain = NewSemaphore(*kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   for (traced::CallStats& stats : traced::g_stats) stats = {};
@@ -698,19 +700,11 @@ void BM_SemaphoreChainTraced(benchmark::State& state) {
     state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
 
     if (!g_raw) continue;
-    const Clock::time_point raw_start = Clock::now();
+    Samples raw;
     traced::t_stats = traced::g_raw_stats;
-    for (int i = 0; i < kBatch; ++i) {
-      CUstream stream = streams[i % 2];
-      if (i > 0) Cu(cu.cuStreamWaitEvent(stream, g_raw->events[(i - 1) % 2], 0), "cuStreamWaitEvent");
-      Cu(cu.cuLaunchKernel(g_raw->noop, 1, 1, 1, bench::kBenchBlockSize[0], 1, 1, 0, stream,
-                           params.pointers, nullptr),
-         "cuLaunchKernel");
-      Cu(cu.cuEventRecord(g_raw->events[i % 2], stream), "cuEventRecord");
-    }
+    RawPingPong(params, raw, &cu);
     traced::t_stats = nullptr;
-    raw_micros += Micros(Clock::now() - raw_start);
-    Cu(cu.cuEventSynchronize(g_raw->events[(kBatch - 1) % 2]), "cuEventSynchronize");
+    raw_micros += raw.raw_extra.back() * kBatch;
 
     for (int variant = 0; variant < 4; ++variant) {
       const bool observed = variant == 1;
@@ -829,10 +823,10 @@ void BM_RawCallCost(benchmark::State& state) {
 
 void BM_CompletionLatency(benchmark::State& state) {
   Kit& kit = StreamKit();
-  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-    return RecordSpin(c, k, kSpinNanoseconds);
+  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [&](CommandBuffer& c) {
+    return RecordSpin(c, kit, kSpinNanoseconds);
   });
-  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<Semaphore> done = NewSemaphore(kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   uint32_t spin_ns = kSpinNanoseconds;
@@ -868,11 +862,9 @@ void BM_CompletionLatency(benchmark::State& state) {
 // an event; timed from the host's write until cuEventSynchronize returns.
 void BM_WaitBeforeSignal(benchmark::State& state) {
   Kit& kit = StreamKit();
-  Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-    return RecordNoops(c, k, 1);
-  });
-  Ref<Semaphore> gate = Take("creating a semaphore", kit.device->CreateSemaphore(0));
-  Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kStream, 1);
+  Ref<Semaphore> gate = NewSemaphore(kit);
+  Ref<Semaphore> done = NewSemaphore(kit);
   uint64_t value = 0;
   CommandBuffer* list[] = {commands.get()};
   NoopParams params;
@@ -916,7 +908,7 @@ void BM_WaitBeforeSignal(benchmark::State& state) {
 // the same hand-off through a std::mutex + std::condition_variable is reported as raw.
 void BM_HostWake(benchmark::State& state) {
   Kit& kit = StreamKit();
-  Ref<Semaphore> semaphore = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+  Ref<Semaphore> semaphore = NewSemaphore(kit);
   std::atomic<uint64_t> woken{0};
   std::atomic<int64_t> woke_at{0};
   std::atomic<bool> stop{false};
@@ -997,17 +989,15 @@ void BM_Memory(benchmark::State& state) {
       semaphores.reserve(kCount);
       const size_t before = counting.live_bytes();
       for (int i = 0; i < kCount; ++i) {
-        semaphores.push_back(Take("creating a semaphore", kit.device->CreateSemaphore(0)));
+        semaphores.push_back(NewSemaphore(kit));
       }
       per_semaphore = double(counting.live_bytes() - before) / kCount;
     }
     {
       Kit kit = MakeKit("mode=stream", counting);
-      Ref<CommandBuffer> commands = Recorded(kit, CommandBufferMode::kStream, [](CommandBuffer& c, const Kit& k) {
-        return RecordNoops(c, k, 1);
-      });
-      Ref<Semaphore> gate = Take("creating a semaphore", kit.device->CreateSemaphore(0));
-      Ref<Semaphore> done = Take("creating a semaphore", kit.device->CreateSemaphore(0));
+      Ref<CommandBuffer> commands = RecordedNoops(kit, CommandBufferMode::kStream, 1);
+      Ref<Semaphore> gate = NewSemaphore(kit);
+      Ref<Semaphore> done = NewSemaphore(kit);
       CommandBuffer* list[] = {commands.get()};
       const SemaphorePoint wait{gate.get(), 1};
       const size_t before = counting.live_bytes();
