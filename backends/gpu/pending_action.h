@@ -263,6 +263,12 @@ class ActionScheduler {
   // that is being notified right now leaves it to its callback, which finds the wait
   // resolved and only drops its reference.
   bool TryServeAllFromDeviceLocked(QueueAction<V>& action) {
+    // A wait no device event can serve (a host-driven or foreign semaphore) settles it
+    // before any event is taken: this runs for every pending action after every issue
+    // that announced a device signal.
+    for (const Wait& wait : action.waits) {
+      if (wait.state == WaitState::kUnresolved && !wait.device_semaphore) return false;
+    }
     for (Wait& wait : action.waits) {
       if (wait.state != WaitState::kUnresolved) continue;
       PooledEvent<V>* event =
