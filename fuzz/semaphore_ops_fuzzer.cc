@@ -186,7 +186,7 @@ void RunInput(FuzzInput& in, CountingAllocator& allocator) {
     counts = diagnostics->counts();
     if (counts.actions.pending_actions == 0 && counts.actions.live_actions == 0 &&
         counts.in_flight_actions == 0 && counts.acquired_events == 0 &&
-        counts.acquired_timepoints == 0) {
+        counts.announced_device_signals == 0) {
       break;
     }
     if (std::chrono::steady_clock::now() > deadline) {
@@ -194,7 +194,7 @@ void RunInput(FuzzInput& in, CountingAllocator& allocator) {
           std::to_string(counts.actions.pending_actions) + " pending, " +
           std::to_string(counts.in_flight_actions) + " in flight, " +
           std::to_string(counts.acquired_events) + " events and " +
-          std::to_string(counts.acquired_timepoints) + " timepoints acquired");
+          std::to_string(counts.announced_device_signals) + " device-signal announcements held");
     }
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }

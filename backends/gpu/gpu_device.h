@@ -1,7 +1,7 @@
 // The device of the single-source GPU driver: one CUDA or HIP device (or its simulated
-// twin), with its queues, allocator, event and timepoint pools, and the scheduler that
-// orders queue work by semaphores. Instantiated once per vendor in backends/cuda and
-// backends/hip.
+// twin), with its queues, allocator, event pool, device-signal tally, completion pacing
+// and the scheduler that orders queue work by semaphores. Instantiated once per vendor
+// in backends/cuda and backends/hip.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_DEVICE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_DEVICE_H_
 
@@ -14,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "backends/gpu/completion_pacing.h"
 #include "backends/gpu/device_collectives.h"
+#include "backends/gpu/device_signals.h"
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_channel.h"
 #include "backends/gpu/gpu_buffer.h"
@@ -24,7 +26,6 @@
 #include "backends/gpu/gpu_semaphore.h"
 #include "backends/gpu/pending_action.h"
 #include "backends/gpu/queue_action.h"
-#include "backends/gpu/timepoint_pool.h"
 #include "backends/gpu/vendor.h"
 #include "backends/gpu/vendor_binding.h"
 #include "gpuhal/core/block_pool.h"
@@ -87,8 +88,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     counts.acquired_events = events_->acquired_count();
     counts.idle_events = events_->idle_count();
     counts.event_over_releases = events_->over_release_count();
-    counts.live_timepoints = timepoints_->live_count();
-    counts.acquired_timepoints = timepoints_->acquired_count();
+    counts.announced_device_signals = signal_tally_->held();
     return counts;
   }
 
@@ -113,7 +113,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   Result<Ref<Semaphore>> CreateSemaphore(uint64_t initial_value) override {
     GPUHAL_ASSIGN_OR_RETURN(
         Ref<GpuSemaphore<V>> semaphore,
-        GpuSemaphore<V>::Create(host_allocator_, initial_value, binding_, events_, timepoints_));
+        GpuSemaphore<V>::Create(host_allocator_, initial_value, binding_, events_,
+                                signal_tally_, pacing_));
     return Ref<Semaphore>(std::move(semaphore));
   }
 
@@ -307,7 +308,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
                             BlockPool::Create(host_allocator_, kActionArenaBlockBytes));
     GPUHAL_ASSIGN_OR_RETURN(
         events_, GpuEventPool<V>::Create(host_allocator_, binding_, params_.event_pool_capacity));
-    GPUHAL_ASSIGN_OR_RETURN(timepoints_, TimepointPool<V>::Create(host_allocator_));
+    GPUHAL_ASSIGN_OR_RETURN(signal_tally_, DeviceSignalTally::Create(host_allocator_));
+    GPUHAL_ASSIGN_OR_RETURN(pacing_, CompletionPacing::Create(host_allocator_));
     GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
     if (params_.async_allocations) {
       // Devices without stream-ordered pools fall back to allocating at call time.
@@ -334,7 +336,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     for (uint32_t i = 0; i < params_.queue_count; ++i) {
       GPUHAL_ASSIGN_OR_RETURN(
           Ref<GpuQueue<V>> queue,
-          GpuQueue<V>::Create(host_allocator_, context_, binding_, events_, i,
+          GpuQueue<V>::Create(host_allocator_, context_, binding_, events_, pacing_, i,
                               &ActionScheduler<V>::OnActionComplete, scheduler_));
       queues_[queue_count_++] = queue.release();
     }
@@ -446,7 +448,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   static constexpr size_t kActionArenaBlockBytes = 1024;
   Ref<BlockPool> action_block_pool_;
   Ref<GpuEventPool<V>> events_;
-  Ref<TimepointPool<V>> timepoints_;
+  Ref<DeviceSignalTally> signal_tally_;
+  Ref<CompletionPacing> pacing_;
   bool has_memory_pool_ = false;
   typename V::MemoryPool memory_pool_{};
   ActionScheduler<V>* scheduler_ = nullptr;

@@ -21,7 +21,7 @@ struct SchedulerCounts {
 };
 
 // After quiescence everything taken from a pool is back: no live actions, no acquired
-// events or timepoints.
+// events, no device-signal announcements held.
 struct GpuDeviceCounts {
   SchedulerCounts actions;
   size_t in_flight_actions = 0;
@@ -29,8 +29,7 @@ struct GpuDeviceCounts {
   size_t acquired_events = 0;
   size_t idle_events = 0;
   uint64_t event_over_releases = 0;  // reference mistakes the event pool caught; always 0
-  size_t live_timepoints = 0;
-  size_t acquired_timepoints = 0;
+  size_t announced_device_signals = 0;  // held by the device's semaphores
 };
 
 class GpuDeviceDiagnostics {

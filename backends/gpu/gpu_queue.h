@@ -1,14 +1,16 @@
 // One queue of a GPU device: its dispatch stream, the lock that orders issues onto it,
 // and the completion thread that observes issued work finishing.
 //
-// Completion is observed by waiting on each issued action's recorded completion event,
-// in issue order, on a thread the queue owns: never through a host function on the
-// stream, which is measurably slower and may not call the vendor API. While work is in
-// flight the thread sits in V::SynchronizeEvent (the vendor's lowest-latency wait); with
-// nothing in flight it sleeps on a condition variable, except while an issue is under
-// way: the start of an issue wakes it, and it watches for the issued work (bounded) so
-// that work whose issue takes long (a large graph launch blocks the caller for about a
-// millisecond) finds it awake when it lands.
+// Completion is observed through each issued action's recorded completion event, in
+// issue order, on a thread the queue owns: never through a host function on the stream,
+// which is measurably slower and may not call the vendor API. While work is in flight
+// the thread sits in V::SynchronizeEvent on the oldest action's event (the vendor's
+// lowest-latency wait), except during a rapid run of issues on the device, when it
+// observes sparsely so as not to slow the issuing thread's driver calls
+// (completion_pacing.h). With nothing in flight it sleeps on a condition variable,
+// except while an issue is under way: the start of an issue wakes it, and it watches
+// for the issued work (bounded) so that work whose issue takes long (a large graph
+// launch blocks the caller for about a millisecond) finds it awake when it lands.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 
@@ -23,6 +25,7 @@
 #include <thread>
 #include <utility>
 
+#include "backends/gpu/completion_pacing.h"
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
@@ -37,17 +40,20 @@ namespace gpuhal::gpu {
 template <Vendor V>
 class GpuQueue final : public RefCounted {
  public:
+  using Clock = std::chrono::steady_clock;
   // Called on the completion thread, with no lock held, once `action`'s work has ended;
   // `status` is the device's verdict on it.
   using CompletionHandler = void (*)(void* owner, QueueAction<V>& action, const Status& status);
 
   static Result<Ref<GpuQueue>> Create(Allocator& allocator, const GpuContext<V>& context,
                                       Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
-                                      uint32_t index, CompletionHandler on_complete, void* owner) {
+                                      Ref<CompletionPacing> pacing, uint32_t index,
+                                      CompletionHandler on_complete, void* owner) {
     GPUHAL_ASSIGN_OR_RETURN(V vendor, binding->Current());
     GPUHAL_ASSIGN_OR_RETURN(typename V::Stream stream, vendor.CreateStream());
-    Ref<GpuQueue> queue = MakeRef<GpuQueue>(allocator, context, std::move(binding),
-                                            std::move(events), index, stream, on_complete, owner);
+    Ref<GpuQueue> queue =
+        MakeRef<GpuQueue>(allocator, context, std::move(binding), std::move(events),
+                          std::move(pacing), index, stream, on_complete, owner);
     if (!queue) {
       vendor.DestroyStream(stream).IgnoreError();
       return ResourceExhaustedError("queue: the host allocator could not provide ",
@@ -121,6 +127,7 @@ class GpuQueue final : public RefCounted {
     } else {
       action.failure = work_status;
     }
+    action.issued_at = pacing_->NoteIssue();
 
     std::lock_guard<std::mutex> lock(mutex_);
     action.next = nullptr;
@@ -186,10 +193,12 @@ class GpuQueue final : public RefCounted {
   static constexpr size_t kStagingChunkBytes = size_t{4} << 20;
 
   GpuQueue(const GpuContext<V>& context, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
-           uint32_t index, typename V::Stream stream, CompletionHandler on_complete, void* owner)
+           Ref<CompletionPacing> pacing, uint32_t index, typename V::Stream stream,
+           CompletionHandler on_complete, void* owner)
       : context_(context),
         binding_(std::move(binding)),
         events_(std::move(events)),
+        pacing_(std::move(pacing)),
         index_(index),
         stream_(stream),
         on_complete_(on_complete),
@@ -235,6 +244,7 @@ class GpuQueue final : public RefCounted {
     binding_->vendor().MakeCurrent().IgnoreError();
     for (;;) {
       QueueAction<V>* action = nullptr;
+      bool stopping = false;
       AwaitIssueBriefly();
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -251,21 +261,80 @@ class GpuQueue final : public RefCounted {
         }
         // Only this thread removes entries, so the head stays valid unlocked.
         action = in_flight_head_;
+        stopping = stopping_;
       }
-      Status status = binding_->vendor().SynchronizeEvent(action->completion_event->handle());
-      // NCCL reports most collective failures only here, asynchronously.
-      if (!action->collective_channels.empty()) {
-        status = action->collective_channels.CheckAfterCompletion(status);
+      if (!stopping && ObserveSparsely()) continue;
+      Retire(*action, binding_->vendor().SynchronizeEvent(action->completion_event->handle()));
+    }
+  }
+
+  // One sparse observation (completion_pacing.h), when the pacing calls for one: returns
+  // false when the caller should observe the oldest action eagerly instead (the run of
+  // issues is over, or the query failed and the eager wait is to attribute the failure).
+  bool ObserveSparsely() {
+    Clock::time_point now = Clock::now();
+    if (!pacing_->ObserveSparsely(now)) return false;
+    // The newest action old enough to be probably done. Only this thread removes
+    // entries, so those seen stay valid unlocked.
+    QueueAction<V>* settled = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (QueueAction<V>* action = in_flight_head_; action; action = action->next) {
+        if (now - action->issued_at < CompletionPacing::kSettle) break;
+        settled = action;
       }
+    }
+    if (settled) {
+      Result<bool> done = binding_->vendor().QueryEvent(settled->completion_event->handle());
+      if (!done.ok()) return false;
+      if (*done) {
+        // Everything issued before it on this stream has completed too.
+        for (;;) {
+          QueueAction<V>* oldest = nullptr;
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            oldest = in_flight_head_;
+          }
+          const bool last = oldest == settled;
+          Retire(*oldest, OkStatus());
+          if (last) return true;
+        }
+      }
+      // The GPU is behind the issues: retire what it has finished one action at a time,
+      // so that a long run on a busy GPU does not hold everything it has done.
+      QueueAction<V>* oldest = nullptr;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        in_flight_head_ = action->next;
-        if (!in_flight_head_) in_flight_tail_ = nullptr;
-        --in_flight_count_;
+        oldest = in_flight_head_;
       }
-      action->next = nullptr;
-      on_complete_(owner_, *action, status);
+      if (oldest != settled) {
+        done = binding_->vendor().QueryEvent(oldest->completion_event->handle());
+        if (!done.ok()) return false;
+        if (*done) {
+          Retire(*oldest, OkStatus());
+          return true;
+        }
+      }
     }
+    std::this_thread::sleep_for(CompletionPacing::kSparseInterval);
+    return true;
+  }
+
+  // Takes the oldest in-flight action, `action`, off the list and hands it to the
+  // completion handler with the device's verdict on it.
+  void Retire(QueueAction<V>& action, Status status) {
+    // NCCL reports most collective failures only here, asynchronously.
+    if (!action.collective_channels.empty()) {
+      status = action.collective_channels.CheckAfterCompletion(status);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      in_flight_head_ = action.next;
+      if (!in_flight_head_) in_flight_tail_ = nullptr;
+      --in_flight_count_;
+    }
+    action.next = nullptr;
+    on_complete_(owner_, action, status);
   }
 
   // With nothing in flight, watches for a new issue for a short while before the caller
@@ -341,6 +410,7 @@ class GpuQueue final : public RefCounted {
   const GpuContext<V>& context_;
   Ref<VendorBinding<V>> binding_;
   Ref<GpuEventPool<V>> events_;
+  const Ref<CompletionPacing> pacing_;
   const uint32_t index_;
   const typename V::Stream stream_;
   const CompletionHandler on_complete_;

@@ -90,7 +90,7 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
       now = diagnostics(device).counts();
       const bool quiet = now.actions.pending_actions == 0 && now.actions.live_actions == 0 &&
                          now.in_flight_actions == 0 && now.acquired_events == 0 &&
-                         now.acquired_timepoints == 0;
+                         now.announced_device_signals == 0;
       if (quiet || std::chrono::steady_clock::now() > deadline) break;
       std::this_thread::sleep_for(milliseconds(1));
     }
@@ -98,7 +98,7 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
     EXPECT_EQ(now.actions.live_actions, 0u);
     EXPECT_EQ(now.in_flight_actions, 0u);
     EXPECT_EQ(now.acquired_events, 0u);
-    EXPECT_EQ(now.acquired_timepoints, 0u);
+    EXPECT_EQ(now.announced_device_signals, 0u);
     EXPECT_EQ(now.event_over_releases, 0u);
     EXPECT_LE(now.idle_events, device.params().event_pool_capacity);
   }
@@ -258,7 +258,7 @@ TEST_P(GpuQueueTest, OneWaitMatchingSeveralSignalsTakesOneEvent) {
   for (uint64_t value = 1; value <= 3; ++value) {
     ASSERT_TRUE(Barrier({}, {{produced.get(), value}}).ok());
   }
-  EXPECT_EQ(counts().acquired_timepoints, 3u);
+  EXPECT_EQ(counts().announced_device_signals, 3u);
   ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
   EXPECT_EQ(counts().actions.device_event_waits, 1u);
   EXPECT_EQ(counts().acquired_events, 4u);  // three producers and the consumer

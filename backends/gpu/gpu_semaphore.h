@@ -2,12 +2,12 @@
 //
 // Its value and failure live in the TimelineSemaphore base, like every semaphore's; what
 // it adds is bookkeeping of *device signals*: when a submission that signals (S, v) has
-// been issued and its completion event recorded, a device-signal timepoint holding that
-// event is enqueued on S at v. A later submission of the same device that waits on
+// been issued and its completion event recorded, S holds an announcement of v with that
+// event (device_signals.h). A later submission of the same device that waits on
 // (S, w <= v) can then wait on the event on the GPU instead of waiting for the host to
-// see the value. Only recorded events are ever enqueued (a wait on a never-recorded event
-// passes at once on CUDA and HIP), and the timepoint is dropped, releasing its event,
-// when the value is reached, on failure, or when the semaphore goes away.
+// see the value. Only recorded events are ever announced (a wait on a never-recorded
+// event passes at once on CUDA and HIP), and an announcement is dropped, releasing its
+// event, when the value is reached, on failure, or when the semaphore goes away.
 //
 // Host waits use the same bookkeeping: a host thread waiting for a value that issued
 // device work will produce, polls that work's completion event itself, as a raw
@@ -16,7 +16,8 @@
 // thread wake-up of several microseconds on every host wait (docs/performance.md). The
 // value itself still moves only on the completion thread, after its failure checks; the
 // waiter, once the event has completed, only polls for that briefly before falling back
-// to sleeping. The poll also watches the semaphore: the value may be reached, or the
+// to sleeping. While a host thread waits, the device's completion threads observe
+// eagerly even during a rapid run of issues (completion_pacing.h). The poll also watches the semaphore: the value may be reached, or the
 // semaphore failed, without that event ever completing (a completion failure, a host
 // Fail), and a waiter must not sit on the event then. It is bounded by kEventPollLimit
 // too, so that a thread waiting on long-running work sleeps instead of burning a core.
@@ -30,8 +31,9 @@
 #include <thread>
 #include <utility>
 
+#include "backends/gpu/completion_pacing.h"
+#include "backends/gpu/device_signals.h"
 #include "backends/gpu/event_pool.h"
-#include "backends/gpu/timepoint_pool.h"
 #include "backends/gpu/vendor.h"
 #include "backends/gpu/vendor_binding.h"
 #include "gpuhal/allocator.h"
@@ -41,18 +43,17 @@
 
 namespace gpuhal::gpu {
 
-inline constexpr uint32_t kDeviceSignalTimepoint = TimelineSemaphore::kFirstSubclassKind;
-
 template <Vendor V>
 class GpuSemaphore final : public TimelineSemaphore {
  public:
   static Result<Ref<GpuSemaphore>> Create(Allocator& allocator, uint64_t initial_value,
                                           Ref<VendorBinding<V>> binding,
                                           Ref<GpuEventPool<V>> events,
-                                          Ref<TimepointPool<V>> timepoints) {
+                                          Ref<DeviceSignalTally> tally,
+                                          Ref<CompletionPacing> pacing) {
     Ref<GpuSemaphore> semaphore =
-        MakeRef<GpuSemaphore>(allocator, initial_value, std::move(binding), std::move(events),
-                              std::move(timepoints));
+        MakeRef<GpuSemaphore>(allocator, allocator, initial_value, std::move(binding),
+                              std::move(events), std::move(tally), std::move(pacing));
     if (!semaphore) {
       return ResourceExhaustedError("semaphore: the host allocator could not provide ",
                                     sizeof(GpuSemaphore), " bytes");
@@ -68,77 +69,58 @@ class GpuSemaphore final : public TimelineSemaphore {
   // The recorded event of the earliest device signal of a value >= `value`, with one
   // reference taken for the caller; null when no such signal has been recorded yet.
   PooledEvent<V>* AcquireRecordedEvent(uint64_t value) {
-    {
-      // The common case, a wait on the value most recently announced (a chain of
-      // submissions on one timeline), is served without walking the timeline: with a
-      // long chain in flight that walk is linear in its length for every submission.
-      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
-      if (latest_signal_event_ && latest_signal_value_ == value) {
-        latest_signal_event_->Retain();
-        return latest_signal_event_;
-      }
-    }
-    PooledEvent<V>* found = nullptr;
-    VisitTimepoints(value, [&](Timepoint& timepoint) {
-      if (timepoint.kind != kDeviceSignalTimepoint) return false;
-      found = static_cast<DeviceSignalTimepoint<V>*>(timepoint.user_data)->event;
-      // Safe under the semaphore's lock: the timepoint holds a reference until it is
-      // detached, which also takes the lock.
-      found->Retain();
-      return true;
-    });
-    return found;
+    std::lock_guard<std::mutex> lock(signals_mutex_);
+    return signals_.AcquireEarliestAtLeast(value);
   }
 
   // Announces that `value` will be reached when `recorded` (already recorded on the
   // device) completes. Takes its own reference on the event. A value already reached,
   // or a failed semaphore, needs no announcement.
   Status AddDeviceSignal(uint64_t value, PooledEvent<V>& recorded) {
-    GPUHAL_ASSIGN_OR_RETURN(DeviceSignalTimepoint<V> * signal, timepoints_->Acquire());
-    recorded.Retain();
-    signal->event = &recorded;
-    signal->timepoint.minimum_value = value;
-    signal->timepoint.callback = &OnDeviceSignalDone;
-    signal->timepoint.user_data = signal;
-    signal->timepoint.kind = kDeviceSignalTimepoint;
-    Result<Acquisition> acquisition = AcquireTimepoint(signal->timepoint);
-    if (!acquisition.ok() || *acquisition == Acquisition::kAlreadyReached) {
-      DropSignal(*signal);
-      return OkStatus();
-    }
+    Result<uint64_t> current = Query();
+    if (!current.ok() || *current >= value) return OkStatus();
     {
-      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
-      if (!latest_signal_event_ || value >= latest_signal_value_) {
-        recorded.Retain();
-        if (latest_signal_event_) latest_signal_event_->Release();
-        latest_signal_event_ = &recorded;
-        latest_signal_value_ = value;
-      }
+      std::lock_guard<std::mutex> lock(signals_mutex_);
+      GPUHAL_RETURN_IF_ERROR(signals_.Add(value, recorded));
     }
-    // A failure that raced with this announcement must not leave the event held.
-    if (!Query().ok()) ReleaseLatestSignalUpTo(UINT64_MAX);
+    // A failure or an advance past `value` that raced with this announcement has
+    // already released what it could see: this one must not stay held.
+    current = Query();
+    if (!current.ok()) {
+      ReleaseSignalsUpTo(UINT64_MAX);
+    } else if (*current >= value) {
+      ReleaseSignalsUpTo(*current);
+    }
     return OkStatus();
   }
 
-  // A failed semaphore is never waited on through an event again: its latest device
-  // signal goes back to the pool now, not when the semaphore is destroyed.
+  // A reached value needs no announcement any more: its events go back to the pool.
+  Status Signal(uint64_t new_value) override {
+    Status status = TimelineSemaphore::Signal(new_value);
+    if (status.ok()) ReleaseSignalsUpTo(new_value);
+    return status;
+  }
+
+  // A failed semaphore is never waited on through an event again: its announcements go
+  // back to the pool now, not when the semaphore is destroyed.
   void Fail(Status status) override {
     TimelineSemaphore::Fail(std::move(status));
-    ReleaseLatestSignalUpTo(UINT64_MAX);
+    ReleaseSignalsUpTo(UINT64_MAX);
   }
 
   // Device progress observed by a completion thread; ignores values not greater than
   // the current one. The failure status once failed.
   Status AdvanceFromDevice(uint64_t value) {
     Status status = AdvanceTo(value);
-    // A reached value needs no event any more; give it back to the pool.
-    ReleaseLatestSignalUpTo(status.ok() ? value : UINT64_MAX);
+    ReleaseSignalsUpTo(status.ok() ? value : UINT64_MAX);
     return status;
   }
 
   // See the file comment. Outcomes are the base class's: it has the last word.
   Status Wait(uint64_t value, Timeout timeout) override {
     if (timeout.is_immediate()) return TimelineSemaphore::Wait(value, timeout);
+    // The value moves on a completion thread: keep it observing eagerly meanwhile.
+    CompletionPacing::HostWait host_wait(*pacing_);
     if (PooledEvent<V>* event = AcquireRecordedEvent(value)) {
       const Clock::time_point poll_until =
           std::min(timeout.deadline(), Clock::now() + kEventPollLimit);
@@ -153,16 +135,14 @@ class GpuSemaphore final : public TimelineSemaphore {
   template <typename T, typename... Args>
   friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
 
-  ~GpuSemaphore() override {
-    if (latest_signal_event_) latest_signal_event_->Release();
-  }
-
-  GpuSemaphore(uint64_t initial_value, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
-               Ref<TimepointPool<V>> timepoints)
+  GpuSemaphore(Allocator& allocator, uint64_t initial_value, Ref<VendorBinding<V>> binding,
+               Ref<GpuEventPool<V>> events, Ref<DeviceSignalTally> tally,
+               Ref<CompletionPacing> pacing)
       : TimelineSemaphore(initial_value),
         binding_(std::move(binding)),
         events_(std::move(events)),
-        timepoints_(std::move(timepoints)) {}
+        pacing_(std::move(pacing)),
+        signals_(allocator, std::move(tally)) {}
 
   // How long a host waiter polls a device signal's event before it sleeps until the
   // completion thread wakes it: far longer than a submission's launch-to-done round trip
@@ -202,37 +182,18 @@ class GpuSemaphore final : public TimelineSemaphore {
     }
   }
 
-  // Releases the latest device signal when its value is at most `value`.
-  void ReleaseLatestSignalUpTo(uint64_t value) {
-    PooledEvent<V>* released = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(latest_signal_mutex_);
-      if (latest_signal_event_ && latest_signal_value_ <= value) {
-        released = std::exchange(latest_signal_event_, nullptr);
-      }
-    }
-    if (released) released->Release();
-  }
-
-  static void DropSignal(DeviceSignalTimepoint<V>& signal) {
-    signal.event->Release();
-    signal.pool->Return(&signal);
-  }
-  // Also runs from the base destructor; it touches only the timepoint, its event and its
-  // pool, which the timepoint keeps alive.
-  static void OnDeviceSignalDone(void* user_data, Timepoint&, const Status&) {
-    DropSignal(*static_cast<DeviceSignalTimepoint<V>*>(user_data));
+  void ReleaseSignalsUpTo(uint64_t value) {
+    std::lock_guard<std::mutex> lock(signals_mutex_);
+    signals_.ReleaseUpTo(value);
   }
 
   Ref<VendorBinding<V>> binding_;
   Ref<GpuEventPool<V>> events_;
-  Ref<TimepointPool<V>> timepoints_;
+  Ref<CompletionPacing> pacing_;
 
-  // The most recently announced device signal (highest value), with a reference of its
-  // own, until the value is reached; see AcquireRecordedEvent.
-  std::mutex latest_signal_mutex_;
-  uint64_t latest_signal_value_ = 0;
-  PooledEvent<V>* latest_signal_event_ = nullptr;
+  // Announced device signals not yet reached (device_signals.h).
+  std::mutex signals_mutex_;
+  DeviceSignalList<V> signals_;
 };
 
 }  // namespace gpuhal::gpu

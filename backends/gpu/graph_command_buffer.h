@@ -65,6 +65,9 @@ class GraphCommandBuffer final : public CommandBuffer {
   using GraphNode = typename V::GraphNode;
   using Dependencies = std::span<const GraphNode>;
 
+  static constexpr char kTypeTag = 0;  // see CommandBuffer::TypeTag
+  const void* TypeTag() const override { return &kTypeTag; }
+
   static Result<Ref<GraphCommandBuffer>> Create(const GpuContext<V>& context,
                                                 const CommandBufferParams& params) {
     Ref<GraphCommandBuffer> command_buffer =

@@ -298,6 +298,8 @@ class ActionScheduler {
 
   Status Resolve(QueueAction<V>& action) {
     enum class Outcome { kIssue, kFail, kPending } outcome = Outcome::kPending;
+    // Counted before it looks for device signals: see IssueChain.
+    resolving_or_pending_.fetch_add(1);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (Wait& wait : action.waits) {
@@ -324,6 +326,7 @@ class ActionScheduler {
         LinkPendingLocked(action);
       }
     }
+    if (outcome != Outcome::kPending) resolving_or_pending_.fetch_sub(1);
     switch (outcome) {
       case Outcome::kIssue:
         action.next = nullptr;
@@ -439,6 +442,7 @@ class ActionScheduler {
     ++pending_count_;
   }
   void UnlinkPendingLocked(QueueAction<V>& action) {
+    resolving_or_pending_.fetch_sub(1);
     action.pending = false;
     (action.pending_previous ? action.pending_previous->pending_next : pending_head_) =
         action.pending_next;
@@ -470,9 +474,13 @@ class ActionScheduler {
         }
         Fail(action);
       }
+      // Retrying takes the scheduler's lock; with no action pending or being resolved
+      // there is nothing to retry. An action that starts resolving after the count was
+      // read here sees the announced signals itself (the count is raised before it looks,
+      // and both sides are sequentially consistent).
       if (!chain && announced_since_retry) {
         announced_since_retry = false;
-        chain = RetryDeviceWaits();
+        if (resolving_or_pending_.load() != 0) chain = RetryDeviceWaits();
       }
     }
     return first_error;
@@ -604,6 +612,8 @@ class ActionScheduler {
   size_t live_actions_ = 0;
   uint64_t device_event_waits_ = 0;
   uint64_t host_value_waits_ = 0;
+  // Actions in Resolve plus those pending.
+  std::atomic<size_t> resolving_or_pending_{0};
 };
 
 }  // namespace gpuhal::gpu

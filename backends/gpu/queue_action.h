@@ -13,6 +13,7 @@
 #define GPUHAL_BACKENDS_GPU_QUEUE_ACTION_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -101,6 +102,7 @@ struct QueueAction {
 
   // Set by the issue; released when the action is finished.
   PooledEvent<V>* completion_event = nullptr;
+  std::chrono::steady_clock::time_point issued_at{};
   // Completion checks still outstanding, plus one while they are being enqueued.
   std::atomic<size_t> completion_checks{0};
 

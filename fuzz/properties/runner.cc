@@ -797,7 +797,7 @@ class ProgramRun {
       now = counts();
       const bool quiet = now.actions.pending_actions == 0 && now.actions.live_actions == 0 &&
                          now.in_flight_actions == 0 && now.acquired_events == 0 &&
-                         now.acquired_timepoints == 0;
+                         now.announced_device_signals == 0;
       if (quiet || SteadyClock::now() > quiet_deadline) break;
       std::this_thread::sleep_for(microseconds(100));
     }
@@ -808,13 +808,13 @@ class ProgramRun {
                              "than taken, so the event could be handed out while still held"));
     }
     if (now.actions.pending_actions || now.actions.live_actions || now.in_flight_actions ||
-        now.acquired_events || now.acquired_timepoints ||
+        now.acquired_events || now.announced_device_signals ||
         now.idle_events > device_->params().event_pool_capacity) {
       violations_.Add(Property::kHygiene,
                       StrCat("after quiescence: ", now.actions.pending_actions, " pending, ",
                              now.actions.live_actions, " live actions, ", now.in_flight_actions,
                              " in flight, ", now.acquired_events, " acquired events, ",
-                             now.acquired_timepoints, " acquired timepoints, ", now.idle_events,
+                             now.announced_device_signals, " device-signal announcements, ", now.idle_events,
                              " idle events (capacity ", device_->params().event_pool_capacity,
                              ")"));
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "gpuhal/bitmask.h"
 #include "gpuhal/buffer.h"
@@ -162,6 +163,12 @@ class CommandBuffer : public RefCounted {
   // command buffer returns itself. DynCast uses it to see through shims.
   virtual CommandBuffer* Unwrapped() { return this; }
 
+  // For DynCast: a final class that declares `static constexpr char kTypeTag = 0;`
+  // returns &kTypeTag here, and DynCast recognises it by that address in one compare.
+  // A dynamic_cast walks the class hierarchy (comparing type names where type_info is
+  // not unique), four times per submission of a shimmed buffer.
+  virtual const void* TypeTag() const { return nullptr; }
+
  protected:
   explicit CommandBuffer(const CommandBufferParams& params) : params_(params) {}
 
@@ -175,7 +182,12 @@ class CommandBuffer : public RefCounted {
 template <typename T>
 T* DynCast(CommandBuffer* command_buffer) {
   while (command_buffer) {
-    if (T* found = dynamic_cast<T*>(command_buffer)) return found;
+    if constexpr (requires { T::kTypeTag; }) {
+      static_assert(std::is_final_v<T>, "a class DynCast finds by its kTypeTag must be final");
+      if (command_buffer->TypeTag() == &T::kTypeTag) return static_cast<T*>(command_buffer);
+    } else if (T* found = dynamic_cast<T*>(command_buffer)) {
+      return found;
+    }
     CommandBuffer* next = command_buffer->Unwrapped();
     if (next == command_buffer) return nullptr;
     command_buffer = next;

@@ -33,6 +33,9 @@ struct Command;
 
 class DeferredCommandBuffer final : public CommandBuffer {
  public:
+  static constexpr char kTypeTag = 0;  // see CommandBuffer::TypeTag
+  const void* TypeTag() const override { return &kTypeTag; }
+
   // Commands and retained references live in blocks from `block_pool`, which the buffer
   // retains; the object itself comes from `host_allocator`.
   static Result<Ref<DeferredCommandBuffer>> Create(Allocator& host_allocator,

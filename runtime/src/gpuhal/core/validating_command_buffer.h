@@ -72,6 +72,9 @@ namespace gpuhal {
 
 class ValidatingCommandBuffer final : public CommandBuffer {
  public:
+  static constexpr char kTypeTag = 0;  // see CommandBuffer::TypeTag
+  const void* TypeTag() const override { return &kTypeTag; }
+
   // Largest UpdateBuffer payload, as in Vulkan's vkCmdUpdateBuffer.
   static constexpr size_t kMaxUpdateLength = 64 * 1024;
   // Three uint32 workgroup counts.
