@@ -218,20 +218,23 @@ class GpuQueue final : public RefCounted {
     }
   }
 
-  // Marks an issue under way for its scope (see the file comment). The count and the
+  // Marks an issue under way for its scope (see the file comment). The counts and the
   // sleeping flag are sequentially consistent, so either the issuer sees the thread
-  // asleep and wakes it, or the thread sees the issue before it sleeps.
+  // asleep and wakes it, or the thread sees the issue before it sleeps. Both counts
+  // share one word (issues started in the high half, issues under way in the low), so
+  // that starting an issue is one read-modify-write.
   class IssueInProgress {
    public:
     explicit IssueInProgress(GpuQueue& queue) : queue_(queue) {
-      queue_.issues_started_.fetch_add(1);
-      queue_.issuing_.fetch_add(1);
+      queue_.issue_counts_.fetch_add(kIssueStarted | kIssueUnderWay);
       if (queue_.completion_sleeping_.load()) {
         std::lock_guard<std::mutex> lock(queue_.mutex_);
         queue_.work_available_.notify_one();
       }
     }
-    ~IssueInProgress() { queue_.issuing_.fetch_sub(1, std::memory_order_release); }
+    ~IssueInProgress() {
+      queue_.issue_counts_.fetch_sub(kIssueUnderWay, std::memory_order_release);
+    }
     IssueInProgress(const IssueInProgress&) = delete;
     IssueInProgress& operator=(const IssueInProgress&) = delete;
 
@@ -248,11 +251,11 @@ class GpuQueue final : public RefCounted {
       AwaitIssueBriefly();
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        const uint64_t started = issues_started_.load();
+        const uint64_t started = issue_counts_.load() & kIssuesStartedMask;
         completion_sleeping_.store(true);
         work_available_.wait(lock, [&] {
           return (in_flight_head_ && !paused_) || (stopping_ && !in_flight_head_) ||
-                 issues_started_.load() != started;
+                 (issue_counts_.load() & kIssuesStartedMask) != started;
         });
         completion_sleeping_.store(false);
         if (!in_flight_head_ || paused_) {
@@ -359,7 +362,10 @@ class GpuQueue final : public RefCounted {
     while (issued_count_.load(std::memory_order_acquire) == issued) {
       const auto watched = std::chrono::steady_clock::now() - start;
       if (watched >= kIssueWatch) return;
-      if (watched >= kIdleWatch && issuing_.load(std::memory_order_acquire) == 0) return;
+      if (watched >= kIdleWatch &&
+          (issue_counts_.load(std::memory_order_acquire) & kIssuesUnderWayMask) == 0) {
+        return;
+      }
       std::this_thread::yield();
     }
   }
@@ -431,8 +437,11 @@ class GpuQueue final : public RefCounted {
   // their own: the lock and list above are not dragged between cores by that polling.
   // issued_count_ is written under mutex_; the rest: see IssueInProgress.
   alignas(64) std::atomic<uint64_t> issued_count_{0};
-  std::atomic<uint64_t> issues_started_{0};
-  std::atomic<uint32_t> issuing_{0};
+  static constexpr uint64_t kIssueUnderWay = 1;
+  static constexpr uint64_t kIssueStarted = uint64_t{1} << 32;
+  static constexpr uint64_t kIssuesUnderWayMask = kIssueStarted - 1;
+  static constexpr uint64_t kIssuesStartedMask = ~kIssuesUnderWayMask;
+  std::atomic<uint64_t> issue_counts_{0};
   std::atomic<bool> completion_sleeping_{false};
 };
 

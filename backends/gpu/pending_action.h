@@ -84,14 +84,55 @@ class ActionScheduler {
   // waits. An error means nothing was accepted; a failure found later (a failed wait,
   // a vendor error while issuing) is reported through the signal semaphores instead.
   // The one exception: an issue on this thread that fails also returns its status.
+  //
+  // One acquisition of the scheduler's lock takes the action, fills it and resolves its
+  // waits: the submitting thread shares that lock with the completion threads, and on a
+  // large host each acquisition after theirs costs a cache-line transfer.
   Status Submit(const ActionRequest<V>& request) {
-    GPUHAL_ASSIGN_OR_RETURN(QueueAction<V> * action, AcquireAction());
+    // Counted before it looks for device signals: see IssueChain.
+    resolving_or_pending_.fetch_add(1);
+    std::unique_lock<std::mutex> lock(mutex_);
+    ++live_actions_;
+    QueueAction<V>* action = nullptr;
+    if (idle_) {
+      action = std::exchange(idle_, idle_->next);
+      --idle_count_;
+    } else {
+      lock.unlock();
+      action = NewAction();
+      lock.lock();
+      if (!action) {
+        --live_actions_;
+        lock.unlock();
+        resolving_or_pending_.fetch_sub(1);
+        return ResourceExhaustedError("queue submission: the host allocator could not provide ",
+                                      sizeof(QueueAction<V>), " bytes");
+      }
+    }
+    action->next = nullptr;
+    action->references.store(1, std::memory_order_relaxed);
+    // Fill takes no lock but the arena's block pool's, and runs no callbacks.
     Status status = Fill(*action, request);
     if (!status.ok()) {
+      lock.unlock();
+      resolving_or_pending_.fetch_sub(1);
       Finish(*action);
       return status;
     }
-    return Resolve(*action);
+    const Resolution resolution = ResolveLocked(*action);
+    lock.unlock();
+    if (resolution != Resolution::kPending) resolving_or_pending_.fetch_sub(1);
+    switch (resolution) {
+      case Resolution::kIssue:
+        action->next = nullptr;
+        return IssueChain(action);
+      case Resolution::kFail:
+        Fail(*action);
+        return OkStatus();
+      case Resolution::kPending:
+        return OkStatus();
+    }
+    return OkStatus();
   }
 
   // Called by a queue's completion thread when `action`'s work has ended.
@@ -145,29 +186,12 @@ class ActionScheduler {
 
   // Free list ---------------------------------------------------------------------------
 
-  Result<QueueAction<V>*> AcquireAction() {
-    QueueAction<V>* action = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (idle_) {
-        action = std::exchange(idle_, idle_->next);
-        --idle_count_;
-      }
-      ++live_actions_;
-    }
-    if (!action) {
-      void* memory = allocator_.Allocate(sizeof(QueueAction<V>), alignof(QueueAction<V>));
-      if (!memory) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        --live_actions_;
-        return ResourceExhaustedError("queue submission: the host allocator could not provide ",
-                                      sizeof(QueueAction<V>), " bytes");
-      }
-      action = new (memory) QueueAction<V>(block_pool_);
-      action->scheduler = this;
-    }
-    action->next = nullptr;
-    action->references.store(1, std::memory_order_relaxed);
+  // A new action, or null when the host allocator has no memory for one.
+  QueueAction<V>* NewAction() {
+    void* memory = allocator_.Allocate(sizeof(QueueAction<V>), alignof(QueueAction<V>));
+    if (!memory) return nullptr;
+    auto* action = new (memory) QueueAction<V>(block_pool_);
+    action->scheduler = this;
     return action;
   }
 
@@ -296,48 +320,33 @@ class ActionScheduler {
     return true;
   }
 
-  Status Resolve(QueueAction<V>& action) {
-    enum class Outcome { kIssue, kFail, kPending } outcome = Outcome::kPending;
-    // Counted before it looks for device signals: see IssueChain.
-    resolving_or_pending_.fetch_add(1);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
+  enum class Resolution { kIssue, kFail, kPending };
+
+  // Resolves a filled action's waits: what can be reached now or served by recorded
+  // device signals is, and the rest get timepoints (the action is then pending).
+  Resolution ResolveLocked(QueueAction<V>& action) {
+    for (Wait& wait : action.waits) {
+      if (!TryReachLocked(wait, action)) ++action.unresolved_count;
+      if (!action.failure.ok()) break;
+    }
+    if (action.failure.ok() && action.unresolved_count > 0) {
+      TryServeAllFromDeviceLocked(action);
+    }
+    // Timepoints go on only after every wait had its chance to resolve at once.
+    if (action.failure.ok() && action.unresolved_count > 0) {
       for (Wait& wait : action.waits) {
-        if (!TryReachLocked(wait, action)) ++action.unresolved_count;
+        if (wait.state != WaitState::kUnresolved) continue;
+        EnqueueTimepointLocked(wait, action);
         if (!action.failure.ok()) break;
       }
-      if (action.failure.ok() && action.unresolved_count > 0) {
-        TryServeAllFromDeviceLocked(action);
-      }
-      // Timepoints go on only after every wait had its chance to resolve at once.
-      if (action.failure.ok() && action.unresolved_count > 0) {
-        for (Wait& wait : action.waits) {
-          if (wait.state != WaitState::kUnresolved) continue;
-          EnqueueTimepointLocked(wait, action);
-          if (!action.failure.ok()) break;
-        }
-      }
-      if (!action.failure.ok()) {
-        CancelTimepointsLocked(action);
-        outcome = Outcome::kFail;
-      } else if (action.unresolved_count == 0) {
-        outcome = Outcome::kIssue;
-      } else {
-        LinkPendingLocked(action);
-      }
     }
-    if (outcome != Outcome::kPending) resolving_or_pending_.fetch_sub(1);
-    switch (outcome) {
-      case Outcome::kIssue:
-        action.next = nullptr;
-        return IssueChain(&action);
-      case Outcome::kFail:
-        Fail(action);
-        return OkStatus();
-      case Outcome::kPending:
-        return OkStatus();
+    if (!action.failure.ok()) {
+      CancelTimepointsLocked(action);
+      return Resolution::kFail;
     }
-    return OkStatus();
+    if (action.unresolved_count == 0) return Resolution::kIssue;
+    LinkPendingLocked(action);
+    return Resolution::kPending;
   }
 
   void EnqueueTimepointLocked(Wait& wait, QueueAction<V>& action) {

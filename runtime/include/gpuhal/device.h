@@ -36,7 +36,11 @@ struct DeviceInfo {
 // Tunables, set from the device URI's query (e.g. "cuda://0?mode=stream&event_pool=64").
 struct DeviceParams {
   CommandBufferMode command_buffer_mode = CommandBufferMode::kGraph;  // "mode"
-  uint32_t event_pool_capacity = 32;                                  // "event_pool"
+  // Idle events kept for reuse. A rapid run of submissions holds about two events per
+  // action in flight, and completion threads retire such runs in batches
+  // (backends/gpu/completion_pacing.h): below that the pool destroys and recreates
+  // events on every batch.
+  uint32_t event_pool_capacity = 128;                                 // "event_pool"
   size_t arena_block_size = 32 * 1024;                                // "arena_block"
   bool async_allocations = true;                                      // "async_alloc"
   uint32_t queue_count = 1;                                           // "queues"
