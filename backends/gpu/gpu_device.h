@@ -364,7 +364,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
       if (!points[i].semaphore) {
         return InvalidArgumentError(operation, ": ", name, "[", i, "].semaphore is null");
       }
-      if (!dynamic_cast<TimelineSemaphore*>(points[i].semaphore)) {
+      if (!AsTimelineSemaphore(points[i].semaphore)) {
         return InvalidArgumentError(operation, ": ", name, "[", i,
                                     "].semaphore was not made by gpuhal; use a device's "
                                     "CreateSemaphore or CreateHostSemaphore");

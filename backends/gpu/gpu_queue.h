@@ -131,6 +131,7 @@ class GpuQueue final : public RefCounted {
 
     std::lock_guard<std::mutex> lock(mutex_);
     action.next = nullptr;
+    action.sequence = ++issued_sequence_;
     (in_flight_tail_ ? in_flight_tail_->next : in_flight_head_) = &action;
     in_flight_tail_ = &action;
     ++in_flight_count_;
@@ -170,6 +171,22 @@ class GpuQueue final : public RefCounted {
                       return vendor.CopyDeviceToHostAsync(staging, source + offset, length,
                                                           stream_);
                     });
+  }
+
+  // Called by a submitting thread with no lock held: retires what the completion thread
+  // found done during a rapid run of issues (see ObserveSparsely), running completion
+  // handlers on this thread. Does nothing when another thread is retiring, or when
+  // called from inside a completion handler.
+  void RetireCompletedInline() {
+    const uint64_t published = completed_through_.load(std::memory_order_acquire);
+    if (published <= retired_through_.load(std::memory_order_relaxed)) return;
+    static thread_local bool retiring_here = false;
+    if (retiring_here) return;
+    RetireToken token(*this, std::try_to_lock);
+    if (!token.held()) return;
+    retiring_here = true;
+    RetireThroughLocked(published);
+    retiring_here = false;
   }
 
   size_t in_flight_count() const {
@@ -262,27 +279,71 @@ class GpuQueue final : public RefCounted {
           if (stopping_ && !in_flight_head_) return;
           continue;  // woken by an issue starting: watch for it
         }
-        // Only this thread removes entries, so the head stays valid unlocked.
         action = in_flight_head_;
         stopping = stopping_;
       }
       if (!stopping && ObserveSparsely()) continue;
+      // Entries are removed only under the retire token: the head stays valid while it
+      // is held.
+      RetireToken token(*this);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        action = paused_ ? nullptr : in_flight_head_;
+      }
+      if (!action) continue;  // retired by a submitting thread meanwhile
       Retire(*action, binding_->vendor().SynchronizeEvent(action->completion_event->handle()));
     }
   }
 
+  // Exclusive right to remove in-flight entries: the completion thread, or a submitting
+  // thread retiring what the completion thread found done (RetireCompletedInline).
+  class RetireToken {
+   public:
+    // Waits for the token.
+    explicit RetireToken(GpuQueue& queue) : queue_(&queue) {
+      while (queue_->retiring_.exchange(true, std::memory_order_acquire)) {
+        std::this_thread::yield();
+      }
+    }
+    // Takes the token if it is free; held() says whether it was.
+    RetireToken(GpuQueue& queue, std::try_to_lock_t) : queue_(&queue) {
+      if (queue_->retiring_.exchange(true, std::memory_order_acquire)) queue_ = nullptr;
+    }
+    ~RetireToken() {
+      if (queue_) queue_->retiring_.store(false, std::memory_order_release);
+    }
+    bool held() const { return queue_ != nullptr; }
+    RetireToken(const RetireToken&) = delete;
+    RetireToken& operator=(const RetireToken&) = delete;
+
+   private:
+    GpuQueue* queue_;
+  };
+
   // One sparse observation (completion_pacing.h), when the pacing calls for one: returns
   // false when the caller should observe the oldest action eagerly instead (the run of
   // issues is over, or the query failed and the eager wait is to attribute the failure).
+  //
+  // What it finds done it publishes (completed_through_) for the submitting thread to
+  // retire at its next submission (RetireCompletedInline): retiring touches the
+  // scheduler, the semaphores, the event pool and the actions, which that thread touches
+  // on every submission, and on a large host every line that moves between the two
+  // threads' cores costs a transfer. What a submitting thread has not taken by the next
+  // observation, this thread retires itself.
   bool ObserveSparsely() {
+    RetirePublishedItself();
     Clock::time_point now = Clock::now();
     if (!pacing_->ObserveSparsely(now)) return false;
-    // The newest action old enough to be probably done. Only this thread removes
-    // entries, so those seen stay valid unlocked.
+    const uint64_t published = completed_through_.load(std::memory_order_relaxed);
+    // The newest action old enough to be probably done, and not yet published. Actions
+    // after the published point are removed only by this thread, so it stays valid.
     QueueAction<V>* settled = nullptr;
+    QueueAction<V>* oldest = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (QueueAction<V>* action = in_flight_head_; action; action = action->next) {
+        if (action->sequence <= published) continue;
+        if (!oldest) oldest = action;
         if (now - action->issued_at < CompletionPacing::kSettle) break;
         settled = action;
       }
@@ -290,37 +351,46 @@ class GpuQueue final : public RefCounted {
     if (settled) {
       Result<bool> done = binding_->vendor().QueryEvent(settled->completion_event->handle());
       if (!done.ok()) return false;
-      if (*done) {
-        // Everything issued before it on this stream has completed too.
-        for (;;) {
-          QueueAction<V>* oldest = nullptr;
-          {
-            std::lock_guard<std::mutex> lock(mutex_);
-            oldest = in_flight_head_;
-          }
-          const bool last = oldest == settled;
-          Retire(*oldest, OkStatus());
-          if (last) return true;
-        }
-      }
-      // The GPU is behind the issues: retire what it has finished one action at a time,
-      // so that a long run on a busy GPU does not hold everything it has done.
-      QueueAction<V>* oldest = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        oldest = in_flight_head_;
-      }
-      if (oldest != settled) {
-        done = binding_->vendor().QueryEvent(oldest->completion_event->handle());
+      if (!*done && oldest != settled) {
+        // The GPU is behind the issues: publish what it has finished one action at a
+        // time, so that a long run on a busy GPU does not hold everything it has done.
+        settled = oldest;
+        done = binding_->vendor().QueryEvent(settled->completion_event->handle());
         if (!done.ok()) return false;
-        if (*done) {
-          Retire(*oldest, OkStatus());
-          return true;
-        }
       }
+      // Everything issued before it on this stream has completed too. The submitting
+      // thread has until the next observation to take it.
+      if (*done) completed_through_.store(settled->sequence, std::memory_order_release);
     }
     std::this_thread::sleep_for(CompletionPacing::kSparseInterval);
     return true;
+  }
+
+  // Retires, on the completion thread, what was published and not taken since the last
+  // observation.
+  void RetirePublishedItself() {
+    const uint64_t published = completed_through_.load(std::memory_order_relaxed);
+    if (published <= retired_through_.load(std::memory_order_relaxed)) return;
+    RetireToken token(*this);
+    RetireThroughLocked(published);
+  }
+
+  // Retires every in-flight action up to sequence `through` (all completed), unless
+  // paused. The caller holds the retire token.
+  void RetireThroughLocked(uint64_t through) {
+    for (;;) {
+      QueueAction<V>* oldest = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (paused_) return;
+        if (in_flight_head_ && in_flight_head_->sequence <= through) oldest = in_flight_head_;
+      }
+      if (!oldest) break;
+      Retire(*oldest, OkStatus());
+    }
+    if (through > retired_through_.load(std::memory_order_relaxed)) {
+      retired_through_.store(through, std::memory_order_relaxed);
+    }
   }
 
   // Takes the oldest in-flight action, `action`, off the list and hands it to the
@@ -429,6 +499,7 @@ class GpuQueue final : public RefCounted {
   QueueAction<V>* in_flight_head_ = nullptr;
   QueueAction<V>* in_flight_tail_ = nullptr;
   size_t in_flight_count_ = 0;
+  uint64_t issued_sequence_ = 0;  // the last action's QueueAction::sequence
   bool paused_ = false;
   bool stopping_ = false;
   std::thread completion_thread_;
@@ -442,6 +513,13 @@ class GpuQueue final : public RefCounted {
   static constexpr uint64_t kIssuesUnderWayMask = kIssueStarted - 1;
   static constexpr uint64_t kIssuesStartedMask = ~kIssuesUnderWayMask;
   std::atomic<uint64_t> issue_counts_{0};
+
+  // Retirement (see ObserveSparsely). Every action up to sequence completed_through_
+  // has completed; those up to retired_through_ are retired. Only the holder of the
+  // retire token (retiring_) removes in-flight entries.
+  alignas(64) std::atomic<uint64_t> completed_through_{0};
+  std::atomic<uint64_t> retired_through_{0};
+  std::atomic<bool> retiring_{false};
   std::atomic<bool> completion_sleeping_{false};
 };
 

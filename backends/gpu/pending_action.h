@@ -122,17 +122,16 @@ class ActionScheduler {
     const Resolution resolution = ResolveLocked(*action);
     lock.unlock();
     if (resolution != Resolution::kPending) resolving_or_pending_.fetch_sub(1);
-    switch (resolution) {
-      case Resolution::kIssue:
-        action->next = nullptr;
-        return IssueChain(action);
-      case Resolution::kFail:
-        Fail(*action);
-        return OkStatus();
-      case Resolution::kPending:
-        return OkStatus();
+    if (resolution == Resolution::kIssue) {
+      action->next = nullptr;
+      status = IssueChain(action);
+    } else if (resolution == Resolution::kFail) {
+      Fail(*action);
     }
-    return OkStatus();
+    // During a rapid run of issues the completion threads leave retiring to this
+    // thread (GpuQueue::ObserveSparsely).
+    for (GpuQueue<V>* queue : queues_) queue->RetireCompletedInline();
+    return status;
   }
 
   // Called by a queue's completion thread when `action`'s work has ended.

@@ -103,6 +103,7 @@ struct QueueAction {
   // Set by the issue; released when the action is finished.
   PooledEvent<V>* completion_event = nullptr;
   std::chrono::steady_clock::time_point issued_at{};
+  uint64_t sequence = 0;  // its place among its queue's issues, from 1
   // Completion checks still outstanding, plus one while they are being enqueued.
   std::atomic<size_t> completion_checks{0};
 

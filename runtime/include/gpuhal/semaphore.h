@@ -35,6 +35,11 @@ class Semaphore : public RefCounted {
   // the semaphore fails before or during the wait.
   virtual Status Wait(uint64_t value, Timeout timeout) = 0;
 
+  // Tells gpuhal's own semaphores (every one a device or CreateHostSemaphore makes) from
+  // other implementations without RTTI: devices check every submitted point with it, and
+  // accept only their own family. Other implementations keep the default, null.
+  virtual const void* TypeTag() const { return nullptr; }
+
  protected:
   Semaphore() = default;
 };

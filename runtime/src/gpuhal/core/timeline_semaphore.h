@@ -104,6 +104,10 @@ class TimelineSemaphore : public Semaphore {
   // For tests and debugging: the number of timepoints waiting on this semaphore.
   size_t pending_timepoint_count() const;
 
+  // Every gpuhal semaphore derives from this class: see Semaphore::TypeTag.
+  static constexpr char kTypeTag = 0;
+  const void* TypeTag() const final { return &kTypeTag; }
+
   // Which device's event-backed semaphores this is one of: an opaque identity a device
   // compares with its own (cheaper than a dynamic_cast on every submission); null for
   // semaphores no device can wait on through its events.
@@ -150,6 +154,13 @@ class TimelineSemaphore : public Semaphore {
   Timepoint* tail_ = nullptr;
   size_t pending_count_ = 0;
 };
+
+// `semaphore` as gpuhal's own semaphore, or null when it is another implementation.
+inline TimelineSemaphore* AsTimelineSemaphore(Semaphore* semaphore) {
+  return semaphore && semaphore->TypeTag() == &TimelineSemaphore::kTypeTag
+             ? static_cast<TimelineSemaphore*>(semaphore)
+             : nullptr;
+}
 
 }  // namespace gpuhal
 

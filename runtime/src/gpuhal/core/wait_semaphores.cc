@@ -112,7 +112,7 @@ Status ValidatePoints(std::span<const SemaphorePoint> points) {
     if (!points[i].semaphore) {
       return InvalidArgumentError("WaitSemaphores: points[", i, "].semaphore is null");
     }
-    if (!dynamic_cast<TimelineSemaphore*>(points[i].semaphore)) {
+    if (!AsTimelineSemaphore(points[i].semaphore)) {
       return InvalidArgumentError(
           "WaitSemaphores: points[", i,
           "].semaphore was not made by gpuhal (it does not derive from the timeline "
