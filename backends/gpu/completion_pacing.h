@@ -71,11 +71,15 @@ class CompletionPacing final : public RefCounted {
 
   // Whether completion threads should observe sparsely at `now` (see the file comment).
   bool ObserveSparsely(Clock::time_point now) const {
+    if (forced_sparse_.load(std::memory_order_relaxed)) return true;
     if (host_waiters_.load(std::memory_order_relaxed) != 0) return false;
     const int64_t rapid = Clock::duration(kRapidIssueGap).count();
     return last_gap_.load(std::memory_order_relaxed) < rapid &&
            now.time_since_epoch().count() - last_issue_.load(std::memory_order_relaxed) < rapid;
   }
+
+  // See GpuDeviceDiagnostics::ForceSparseCompletionForTesting.
+  void ForceSparseForTesting(bool forced) { forced_sparse_.store(forced); }
 
   // A host thread waiting on one of the device's semaphores, for its scope: completion
   // is observed eagerly meanwhile.
@@ -101,6 +105,7 @@ class CompletionPacing final : public RefCounted {
   alignas(64) std::atomic<int64_t> last_issue_{std::numeric_limits<int64_t>::min() / 2};
   std::atomic<int64_t> last_gap_{std::numeric_limits<int64_t>::max()};
   alignas(64) std::atomic<uint32_t> host_waiters_{0};
+  std::atomic<bool> forced_sparse_{false};
 };
 
 }  // namespace gpuhal::gpu

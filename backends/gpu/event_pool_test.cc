@@ -4,38 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "backends/cuda/cuda_vendor.h"
-#include "backends/gpu/vendor_binding.h"
-#include "fakes/cuda/fake_cuda_platform.h"
-#include "gpuhal/allocator.h"
+#include "backends/gpu/event_pool_test_fixture.h"
 
 namespace gpuhal::gpu {
 namespace {
 
 using cuda::CudaVendor;
 
-class EventPoolTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<Ref<fake::FakeCudaPlatform>> platform = fake::FakeCudaPlatform::Create({});
-    ASSERT_TRUE(platform.ok()) << platform.status();
-    platform_ = *platform;
-    CudaVendor vendor{};
-    vendor.symbols = &platform_->cuda_symbols();
-    ASSERT_TRUE(vendor.Initialize().ok());
-    Result<Ref<VendorBinding<CudaVendor>>> binding =
-        VendorBinding<CudaVendor>::Open(allocator_, vendor, 0, platform_);
-    ASSERT_TRUE(binding.ok()) << binding.status();
-    ASSERT_TRUE((*binding)->Current().ok());
-    Result<Ref<GpuEventPool<CudaVendor>>> pool =
-        GpuEventPool<CudaVendor>::Create(allocator_, *binding, /*capacity=*/4);
-    ASSERT_TRUE(pool.ok()) << pool.status();
-    pool_ = *pool;
-  }
-
-  CountingAllocator allocator_;
-  Ref<fake::FakeCudaPlatform> platform_;
-  Ref<GpuEventPool<CudaVendor>> pool_;
-};
+using EventPoolTest = testing::FakeCudaEventPoolTest;
 
 TEST_F(EventPoolTest, ReleasedEventsAreReusedUpToTheCapacity) {
   PooledEvent<CudaVendor>* events[6];

@@ -83,7 +83,10 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   GpuDeviceCounts counts() const override {
     GpuDeviceCounts counts;
     counts.actions = scheduler_->counts();
-    for (GpuQueue<V>* queue : queues()) counts.in_flight_actions += queue->in_flight_count();
+    for (GpuQueue<V>* queue : queues()) {
+      counts.in_flight_actions += queue->in_flight_count();
+      counts.inline_retired_actions += queue->inline_retired_count();
+    }
     counts.live_events = events_->live_count();
     counts.acquired_events = events_->acquired_count();
     counts.idle_events = events_->idle_count();
@@ -96,6 +99,10 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
 
   void SetCompletionPausedForTesting(bool paused) override {
     for (GpuQueue<V>* queue : queues()) queue->SetCompletionPausedForTesting(paused);
+  }
+
+  void ForceSparseCompletionForTesting(bool forced) override {
+    pacing_->ForceSparseForTesting(forced);
   }
 
   // Objects -----------------------------------------------------------------------------

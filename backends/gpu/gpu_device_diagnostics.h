@@ -30,6 +30,8 @@ struct GpuDeviceCounts {
   size_t idle_events = 0;
   uint64_t event_over_releases = 0;  // reference mistakes the event pool caught; always 0
   size_t announced_device_signals = 0;  // held by the device's semaphores
+  // Retired by submitting threads during rapid runs (completion_pacing.h), since creation.
+  uint64_t inline_retired_actions = 0;
 };
 
 class GpuDeviceDiagnostics {
@@ -42,6 +44,10 @@ class GpuDeviceDiagnostics {
   // flight as far as the host can tell (and on the deterministic simulated GPU nothing
   // drives it).
   virtual void SetCompletionPausedForTesting(bool paused) = 0;
+  // For tests: completion threads observe sparsely whatever the pace of issues and
+  // whoever waits (completion_pacing.h), so that what they find done is left to the
+  // next submission to retire.
+  virtual void ForceSparseCompletionForTesting(bool forced) = 0;
 
  protected:
   ~GpuDeviceDiagnostics() = default;

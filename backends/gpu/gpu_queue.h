@@ -185,9 +185,11 @@ class GpuQueue final : public RefCounted {
     RetireToken token(*this, std::try_to_lock);
     if (!token.held()) return;
     retiring_here = true;
-    RetireThroughLocked(published);
+    inline_retired_.fetch_add(RetireThroughLocked(published), std::memory_order_relaxed);
     retiring_here = false;
   }
+
+  uint64_t inline_retired_count() const { return inline_retired_.load(std::memory_order_relaxed); }
 
   size_t in_flight_count() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -376,21 +378,24 @@ class GpuQueue final : public RefCounted {
   }
 
   // Retires every in-flight action up to sequence `through` (all completed), unless
-  // paused. The caller holds the retire token.
-  void RetireThroughLocked(uint64_t through) {
+  // paused, and returns how many. The caller holds the retire token.
+  uint64_t RetireThroughLocked(uint64_t through) {
+    uint64_t retired = 0;
     for (;;) {
       QueueAction<V>* oldest = nullptr;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (paused_) return;
+        if (paused_) return retired;
         if (in_flight_head_ && in_flight_head_->sequence <= through) oldest = in_flight_head_;
       }
       if (!oldest) break;
       Retire(*oldest, OkStatus());
+      ++retired;
     }
     if (through > retired_through_.load(std::memory_order_relaxed)) {
       retired_through_.store(through, std::memory_order_relaxed);
     }
+    return retired;
   }
 
   // Takes the oldest in-flight action, `action`, off the list and hands it to the
@@ -520,6 +525,7 @@ class GpuQueue final : public RefCounted {
   alignas(64) std::atomic<uint64_t> completed_through_{0};
   std::atomic<uint64_t> retired_through_{0};
   std::atomic<bool> retiring_{false};
+  std::atomic<uint64_t> inline_retired_{0};  // by RetireCompletedInline, for diagnostics
   std::atomic<bool> completion_sleeping_{false};
 };
 

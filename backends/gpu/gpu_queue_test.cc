@@ -249,6 +249,47 @@ TEST_P(GpuQueueTest, ConsumerSubmittedBeforeProducerDoesNotRunEarly) {
   EXPECT_EQ(*produced->Query(), 1u);
 }
 
+// During a rapid run of issues completion threads only publish what they find done, and
+// the next submission retires it (completion_pacing.h). Forced here, so that the test
+// does not depend on how fast this machine submits.
+TEST_P(GpuQueueTest, SubmissionsRetireWhatSparseCompletionFoundDone) {
+  device_ = OpenDevice("queues=2");
+  diagnostics(*device_).ForceSparseCompletionForTesting(true);
+  Ref<Semaphore> chain = DeviceSemaphore();
+  uint64_t value = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kLongWait;
+  while (counts().inline_retired_actions == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(Barrier({{chain.get(), value}}, {{chain.get(), value + 1}},
+                        QueueAffinity{1} << (value % 2))
+                    .ok());
+    ++value;
+    // The threaded engine runs beside this loop; submitting without pause gives each of
+    // the completion threads' observations submissions to retire what it found.
+    if (!threaded()) LetDeviceRun(*device_);
+  }
+  EXPECT_GT(counts().inline_retired_actions, 0u);
+  // What no submission takes, the completion threads retire themselves.
+  ASSERT_TRUE(WaitLong(*chain, value).ok());
+  ExpectQuiescent(*device_);
+  diagnostics(*device_).ForceSparseCompletionForTesting(false);
+}
+
+TEST_P(GpuQueueTest, PausedCompletionIsNotRetiredBySubmissions) {
+  diagnostics(*device_).ForceSparseCompletionForTesting(true);
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  Ref<Semaphore> done = DeviceSemaphore();
+  for (uint64_t value = 1; value <= 20; ++value) {
+    ASSERT_TRUE(Barrier({}, {{done.get(), value}}).ok());
+    LetDeviceRun(*device_);
+  }
+  EXPECT_EQ(counts().in_flight_actions, 20u);
+  EXPECT_EQ(counts().inline_retired_actions, 0u);
+  EXPECT_FALSE(Reached(*done, 1));
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ASSERT_TRUE(WaitLong(*done, 20).ok());
+  diagnostics(*device_).ForceSparseCompletionForTesting(false);
+}
+
 // Reference mistake 2: one wait matching several signals must take exactly one event.
 TEST_P(GpuQueueTest, OneWaitMatchingSeveralSignalsTakesOneEvent) {
   const GpuDeviceCounts initial = counts();
