@@ -386,10 +386,11 @@ class GpuQueue final : public RefCounted {
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (paused_) return retired;
-        if (in_flight_head_ && in_flight_head_->sequence <= through) oldest = in_flight_head_;
+        if (!in_flight_head_ || in_flight_head_->sequence > through) break;
+        oldest = in_flight_head_;
+        RemoveOldestLocked();
       }
-      if (!oldest) break;
-      Retire(*oldest, OkStatus());
+      HandOver(*oldest, OkStatus());
       ++retired;
     }
     if (through > retired_through_.load(std::memory_order_relaxed)) {
@@ -398,18 +399,26 @@ class GpuQueue final : public RefCounted {
     return retired;
   }
 
-  // Takes the oldest in-flight action, `action`, off the list and hands it to the
-  // completion handler with the device's verdict on it.
+  // Takes the oldest in-flight action, `action`, off the list and hands it over.
   void Retire(QueueAction<V>& action, Status status) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      RemoveOldestLocked();
+    }
+    HandOver(action, std::move(status));
+  }
+
+  void RemoveOldestLocked() {
+    in_flight_head_ = in_flight_head_->next;
+    if (!in_flight_head_) in_flight_tail_ = nullptr;
+    --in_flight_count_;
+  }
+
+  // Gives a retired action to the completion handler with the device's verdict on it.
+  void HandOver(QueueAction<V>& action, Status status) {
     // NCCL reports most collective failures only here, asynchronously.
     if (!action.collective_channels.empty()) {
       status = action.collective_channels.CheckAfterCompletion(status);
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      in_flight_head_ = action.next;
-      if (!in_flight_head_) in_flight_tail_ = nullptr;
-      --in_flight_count_;
     }
     action.next = nullptr;
     on_complete_(owner_, action, status);

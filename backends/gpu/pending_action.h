@@ -512,6 +512,9 @@ class ActionScheduler {
     action.completion_checks.store(1, std::memory_order_relaxed);
     for (Wait& wait : action.waits) {
       if (wait.state != WaitState::kDeviceEvent) continue;
+      // Usually the producer was retired first: its value shows without the lock.
+      Result<uint64_t> reached = wait.semaphore->Query();
+      if (reached.ok() && *reached >= wait.value) continue;
       wait.completion_check.minimum_value = wait.value;
       wait.completion_check.callback = &OnCompletionCheck;
       wait.completion_check.user_data = &wait;
