@@ -19,10 +19,10 @@ const cuda::NcclSymbols& NcclSymbolsOf(const FakeCudaPlatform& platform) {
 
 }  // namespace
 
-std::unique_ptr<Driver> CreateFakeCudaDriver() {
+std::unique_ptr<Driver> CreateFakeCudaDriver(FakeDriverOptions options) {
   return std::make_unique<FakeGpuDriver<cuda::CudaVendor, FakeCudaPlatform, &CudaSymbolsOf,
                                          &NcclSymbolsOf>>(
-      kFakeCudaScheme, &cuda::CreateCudaDevice);
+      kFakeCudaScheme, &cuda::CreateCudaDevice, options);
 }
 
 Engine* FakeCudaEngineOf(gpuhal::Device& device) {

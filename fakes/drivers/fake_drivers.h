@@ -34,8 +34,14 @@ inline constexpr std::array<std::string_view, 5> kFakePlatformUriKeys = {
 // are ignored here). INVALID_ARGUMENT naming a bad value.
 Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri);
 
-std::unique_ptr<Driver> CreateFakeCudaDriver();
-std::unique_ptr<Driver> CreateFakeHipDriver();
+// How a fake driver makes its simulated GPUs, beyond what a device URI says.
+struct FakeDriverOptions {
+  // Every simulated GPU records a Chrome trace (Engine::trace); no URI key turns it on.
+  bool record_trace = false;
+};
+
+std::unique_ptr<Driver> CreateFakeCudaDriver(FakeDriverOptions options = {});
+std::unique_ptr<Driver> CreateFakeHipDriver(FakeDriverOptions options = {});
 
 // Registers "fake-cuda" and "fake-hip".
 Status RegisterFakeDrivers(DriverRegistry& registry);

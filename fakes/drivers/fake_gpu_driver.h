@@ -33,8 +33,10 @@ template <typename Vendor, typename Platform,
 class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
  public:
   using typename gpu::GpuDriver<Vendor>::DeviceFactory;
-  FakeGpuDriver(std::string_view scheme, DeviceFactory create_device)
-      : gpu::GpuDriver<Vendor>(std::string(scheme), /*simulated=*/true, create_device) {}
+  FakeGpuDriver(std::string_view scheme, DeviceFactory create_device,
+                FakeDriverOptions options)
+      : gpu::GpuDriver<Vendor>(std::string(scheme), /*simulated=*/true, create_device),
+        options_(options) {}
 
  protected:
   Result<gpu::GpuPlatform<Vendor>> OpenPlatform(const DeviceUri* uri) override {
@@ -44,6 +46,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
       GPUHAL_ASSIGN_OR_RETURN(options, EngineOptionsFromUri(*uri));
       if (auto name = uri->Param("platform")) shared_name = std::string(*name);
     }
+    options.record_trace = options_.record_trace;
     Ref<Platform> simulated;
     if (shared_name.empty()) {
       GPUHAL_ASSIGN_OR_RETURN(simulated, Platform::Create(options));
@@ -68,6 +71,8 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
     library.owner = Ref<RefCounted>(platform);
     return library;
   }
+
+  const FakeDriverOptions options_;
 
   Result<Ref<Platform>> SharedPlatform(const std::string& name, const EngineOptions& options) {
     std::lock_guard<std::mutex> lock(shared_mutex_);

@@ -19,10 +19,10 @@ const hip::RcclSymbols& RcclSymbolsOf(const FakeHipPlatform& platform) {
 
 }  // namespace
 
-std::unique_ptr<Driver> CreateFakeHipDriver() {
+std::unique_ptr<Driver> CreateFakeHipDriver(FakeDriverOptions options) {
   return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform, &HipSymbolsOf,
                                          &RcclSymbolsOf>>(
-      kFakeHipScheme, &hip::CreateHipDevice);
+      kFakeHipScheme, &hip::CreateHipDevice, options);
 }
 
 Engine* FakeHipEngineOf(gpuhal::Device& device) {

@@ -360,6 +360,26 @@ void Check(const char* name, Testable&& testable) {
               static_cast<unsigned long long>(programs), elapsed(), programs / elapsed());
 }
 
+// The harness's drivers record the simulated GPU's trace (traced_fake_drivers.h), which
+// every counterexample carries: a two-submission chain's trace has its spans.
+TEST(TimelineProperties, RunsCarryTheSimulatedGpusTrace) {
+  Program program;
+  program.semaphores = {SemaphoreSpec{}};
+  program.submissions = {Submission{.signals = {{0, 1}}},
+                         Submission{.waits = {{0, 1}}, .signals = {{0, 2}}}};
+  program.ops = {Op{.kind = OpKind::kSubmit, .index = 0}, Op{.kind = OpKind::kSubmit, .index = 1}};
+  for (const Vendor vendor : {Vendor::kCuda, Vendor::kHip}) {
+    RunConfig config;
+    config.vendor = vendor;
+    RunOptions options;
+    options.keep_trace = true;
+    const RunReport report = RunProgram(program, config, options);
+    EXPECT_TRUE(report.ok()) << report.Describe();
+    EXPECT_NE(report.trace_json.find("\"traceEvents\""), std::string::npos);
+    EXPECT_NE(report.trace_json.find("\"ph\":\"X\""), std::string::npos) << report.trace_json;
+  }
+}
+
 TEST(TimelineProperties, P1_Ordering) {
   Profile profile;
   profile.host_threads = true;

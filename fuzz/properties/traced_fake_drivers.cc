@@ -1,0 +1,21 @@
+// The simulated GPU's drivers with tracing on (traced_fake_drivers.h).
+#include "fuzz/properties/traced_fake_drivers.h"
+
+#include "fakes/drivers/fake_drivers.h"
+
+namespace gpuhal::properties {
+namespace {
+
+constexpr fake::FakeDriverOptions kTraced{.record_trace = true};
+
+}  // namespace
+
+std::unique_ptr<Driver> CreateTracedFakeCudaDriver() { return fake::CreateFakeCudaDriver(kTraced); }
+std::unique_ptr<Driver> CreateTracedFakeHipDriver() { return fake::CreateFakeHipDriver(kTraced); }
+
+Status RegisterTracedFakeDrivers(DriverRegistry& registry) {
+  GPUHAL_RETURN_IF_ERROR(registry.Register(CreateTracedFakeCudaDriver()));
+  return registry.Register(CreateTracedFakeHipDriver());
+}
+
+}  // namespace gpuhal::properties
