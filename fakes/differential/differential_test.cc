@@ -8,6 +8,7 @@
 //   ./fakes_differential_test --gtest_filter='Real/*'
 // GPUHAL_DIFFERENTIAL_CUDA_LIBRARY names another driver library to load instead.
 #include <cstdlib>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ std::string TargetName(Target target) {
   }
   return "Unknown";
 }
+// For GoogleTest's parameter printout (found by argument-dependent lookup).
+void PrintTo(Target target, std::ostream* os) { *os << TargetName(target); }
 
 // The real driver, loaded once per process; null (with a reason) when unavailable.
 struct RealDriver {
