@@ -81,14 +81,17 @@ class CompletionPacing final : public RefCounted {
   // See GpuDeviceDiagnostics::ForceSparseCompletionForTesting.
   void ForceSparseForTesting(bool forced) { forced_sparse_.store(forced); }
 
-  // A host thread waiting on one of the device's semaphores, for its scope: completion
-  // is observed eagerly meanwhile.
+  // Host threads waiting on one of the device's semaphores: while there are any,
+  // completion is observed eagerly.
+  void HostWaitBegins() { host_waiters_.fetch_add(1, std::memory_order_relaxed); }
+  void HostWaitEnds() { host_waiters_.fetch_sub(1, std::memory_order_relaxed); }
+  uint32_t host_waiters() const { return host_waiters_.load(std::memory_order_relaxed); }
+
+  // One host wait, for its scope.
   class HostWait {
    public:
-    explicit HostWait(CompletionPacing& pacing) : pacing_(pacing) {
-      pacing_.host_waiters_.fetch_add(1, std::memory_order_relaxed);
-    }
-    ~HostWait() { pacing_.host_waiters_.fetch_sub(1, std::memory_order_relaxed); }
+    explicit HostWait(CompletionPacing& pacing) : pacing_(pacing) { pacing_.HostWaitBegins(); }
+    ~HostWait() { pacing_.HostWaitEnds(); }
     HostWait(const HostWait&) = delete;
     HostWait& operator=(const HostWait&) = delete;
 

@@ -92,6 +92,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     counts.idle_events = events_->idle_count();
     counts.event_over_releases = events_->over_release_count();
     counts.announced_device_signals = signal_tally_->held();
+    counts.host_waiters = pacing_->host_waiters();
     return counts;
   }
 

@@ -32,6 +32,8 @@ struct GpuDeviceCounts {
   size_t announced_device_signals = 0;  // held by the device's semaphores
   // Retired by submitting threads during rapid runs (completion_pacing.h), since creation.
   uint64_t inline_retired_actions = 0;
+  // Host threads blocked waiting on the device's semaphores (Wait or WaitSemaphores).
+  uint32_t host_waiters = 0;
 };
 
 class GpuDeviceDiagnostics {

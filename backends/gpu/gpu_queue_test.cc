@@ -274,6 +274,29 @@ TEST_P(GpuQueueTest, SubmissionsRetireWhatSparseCompletionFoundDone) {
   diagnostics(*device_).ForceSparseCompletionForTesting(false);
 }
 
+// Host waiters, single or through WaitSemaphores, make completion eager while they wait
+// (completion_pacing.h): the device counts them.
+TEST_P(GpuQueueTest, HostWaitersAreCountedWhileTheyWait) {
+  Ref<Semaphore> first = DeviceSemaphore();
+  Ref<Semaphore> second = DeviceSemaphore();
+  EXPECT_EQ(counts().host_waiters, 0u);
+  std::thread single([&] { EXPECT_TRUE(WaitLong(*first, 1).ok()); });
+  std::thread multiple([&] {
+    const SemaphorePoint points[] = {{first.get(), 1}, {second.get(), 1}};
+    EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, points, Timeout::After(kLongWait)).ok());
+  });
+  const auto deadline = std::chrono::steady_clock::now() + kLongWait;
+  while (counts().host_waiters < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_EQ(counts().host_waiters, 3u);  // one wait, and a wait on two points
+  ASSERT_TRUE(first->Signal(1).ok());
+  single.join();
+  ASSERT_TRUE(second->Signal(1).ok());
+  multiple.join();
+  EXPECT_EQ(counts().host_waiters, 0u);
+}
+
 TEST_P(GpuQueueTest, PausedCompletionIsNotRetiredBySubmissions) {
   diagnostics(*device_).ForceSparseCompletionForTesting(true);
   diagnostics(*device_).SetCompletionPausedForTesting(true);

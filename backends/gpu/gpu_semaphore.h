@@ -94,6 +94,9 @@ class GpuSemaphore final : public TimelineSemaphore {
     return OkStatus();
   }
 
+  void HostWaitBegins() override { pacing_->HostWaitBegins(); }
+  void HostWaitEnds() override { pacing_->HostWaitEnds(); }
+
   // A reached value needs no announcement any more: its events go back to the pool.
   Status Signal(uint64_t new_value) override {
     Status status = TimelineSemaphore::Signal(new_value);

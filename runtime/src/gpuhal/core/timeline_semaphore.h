@@ -104,6 +104,13 @@ class TimelineSemaphore : public Semaphore {
   // For tests and debugging: the number of timepoints waiting on this semaphore.
   size_t pending_timepoint_count() const;
 
+  // A host thread starts or stops blocking until this semaphore reaches a value (Wait,
+  // WaitSemaphores). A device whose completion threads pace themselves observes eagerly
+  // while any host thread waits on one of its semaphores
+  // (backends/gpu/completion_pacing.h); here they do nothing.
+  virtual void HostWaitBegins() {}
+  virtual void HostWaitEnds() {}
+
   // Every gpuhal semaphore derives from this class: see Semaphore::TypeTag.
   static constexpr char kTypeTag = 0;
   const void* TypeTag() const final { return &kTypeTag; }

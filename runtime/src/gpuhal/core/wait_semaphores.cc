@@ -200,6 +200,7 @@ Status WaitForPoints(WaitMode mode, std::span<const SemaphorePoint> points, Time
   }
 
   {
+    for (const SemaphorePoint& point : points) TimelineOf(point).HostWaitBegins();
     std::unique_lock<std::mutex> lock(tally.mutex);
     auto done = [&] { return IsDoneLocked(tally, mode, count); };
     if (timeout.is_infinite()) {
@@ -207,6 +208,8 @@ Status WaitForPoints(WaitMode mode, std::span<const SemaphorePoint> points, Time
     } else {
       tally.changed.wait_until(lock, timeout.deadline(), done);
     }
+    lock.unlock();
+    for (const SemaphorePoint& point : points) TimelineOf(point).HostWaitEnds();
   }
 
   // Disarm what is still enqueued. Timepoints already handed to a notifying thread will
