@@ -1,5 +1,6 @@
 // "fake-cuda": the CUDA device over the CUDA-shaped simulated GPU.
 #include <memory>
+#include <string>
 
 #include "backends/cuda/cuda_driver.h"
 #include "backends/cuda/nccl_collective_api.h"
@@ -30,9 +31,9 @@ Engine* FakeCudaEngineOf(gpuhal::Device& device) {
   return platform ? &platform->engine() : nullptr;
 }
 
-FaultRule FakeCudaLaunchFailureRule() {
+FaultRule FakeCudaLaunchFailureRule(std::string_view entry_point) {
   FaultRule rule;
-  rule.entry_point = "cuEventSynchronize";
+  rule.entry_point = std::string(entry_point);
   rule.error_code = CUDA_ERROR_LAUNCH_FAILED;
   rule.nth_call = 1;
   return rule;

@@ -63,11 +63,11 @@ Engine* SimulatedEngineOf(gpuhal::Device& device) {
 
 Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device) {
   if (Engine* engine = FakeCudaEngineOf(device)) {
-    engine->fault_injector().AddRule(FakeCudaLaunchFailureRule());
+    engine->fault_injector().AddRule(FakeCudaLaunchFailureRule("cuEventSynchronize"));
     return OkStatus();
   }
   if (Engine* engine = FakeHipEngineOf(device)) {
-    engine->fault_injector().AddRule(FakeHipLaunchFailureRule());
+    engine->fault_injector().AddRule(FakeHipLaunchFailureRule("hipEventSynchronize"));
     return OkStatus();
   }
   return InvalidArgumentError("the device (", device.info().uri,

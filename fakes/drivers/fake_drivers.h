@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "fakes/engine/engine.h"
+#include "fakes/engine/fault_injector.h"
 #include "gpuhal/device.h"
 #include "gpuhal/driver.h"
 #include "gpuhal/status.h"
@@ -54,6 +55,11 @@ Engine* SimulatedEngineOf(gpuhal::Device& device);
 // or a transfer's) report a failed launch, as a real GPU reports a kernel fault.
 // INVALID_ARGUMENT for a device not made by these drivers.
 Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device);
+
+// For tests: a rule that makes the next call of the vendor's `entry_point` (for example
+// "cuEventRecord") return the vendor's launch-failure code.
+FaultRule FakeCudaLaunchFailureRule(std::string_view entry_point);
+FaultRule FakeHipLaunchFailureRule(std::string_view entry_point);
 
 }  // namespace gpuhal::fake
 

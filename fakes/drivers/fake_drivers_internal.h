@@ -13,9 +13,6 @@ namespace gpuhal::fake {
 Engine* FakeCudaEngineOf(gpuhal::Device& device);
 Engine* FakeHipEngineOf(gpuhal::Device& device);
 
-// A rule making the vendor's next event synchronize report a failed launch.
-FaultRule FakeCudaLaunchFailureRule();
-FaultRule FakeHipLaunchFailureRule();
 
 }  // namespace gpuhal::fake
 

@@ -1,5 +1,6 @@
 // "fake-hip": the HIP device over the HIP-shaped simulated GPU.
 #include <memory>
+#include <string>
 
 #include "backends/hip/hip_driver.h"
 #include "backends/hip/rccl_collective_api.h"
@@ -30,9 +31,9 @@ Engine* FakeHipEngineOf(gpuhal::Device& device) {
   return platform ? &platform->engine() : nullptr;
 }
 
-FaultRule FakeHipLaunchFailureRule() {
+FaultRule FakeHipLaunchFailureRule(std::string_view entry_point) {
   FaultRule rule;
-  rule.entry_point = "hipEventSynchronize";
+  rule.entry_point = std::string(entry_point);
   rule.error_code = hipErrorLaunchFailure;
   rule.nth_call = 1;
   return rule;

@@ -13,6 +13,9 @@ constexpr fake::FakeDriverOptions kTraced{.record_trace = true};
 std::unique_ptr<Driver> CreateTracedFakeCudaDriver() { return fake::CreateFakeCudaDriver(kTraced); }
 std::unique_ptr<Driver> CreateTracedFakeHipDriver() { return fake::CreateFakeHipDriver(kTraced); }
 
+fake::FaultRule CudaIssueFaultRule() { return fake::FakeCudaLaunchFailureRule("cuEventRecord"); }
+fake::FaultRule HipIssueFaultRule() { return fake::FakeHipLaunchFailureRule("hipEventRecord"); }
+
 Status RegisterTracedFakeDrivers(DriverRegistry& registry) {
   GPUHAL_RETURN_IF_ERROR(registry.Register(CreateTracedFakeCudaDriver()));
   return registry.Register(CreateTracedFakeHipDriver());
