@@ -13,8 +13,9 @@
 // kRapidIssueGap apart and no host thread waits on one of its semaphores, completion
 // threads observe sparsely: they sleep kSparseInterval between observations, and each
 // observation queries one event, that of the newest in-flight action issued at least
-// kSettle ago, retiring everything up to it at once when it has completed (stream order:
-// its completion implies theirs, and a fault would have failed the query).
+// kSettle ago. When it has completed, so has everything issued before it on the stream
+// (and a fault would have failed the query): the queue publishes that, and the next
+// submission retires it on its own thread (GpuQueue::ObserveSparsely).
 //
 // What sparse observation delays: the host-visible value of a device semaphore, by up to
 // about kRapidIssueGap + kSparseInterval after the run of issues ends. Device-to-device
