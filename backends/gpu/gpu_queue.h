@@ -41,7 +41,8 @@ template <Vendor V>
 class GpuQueue final : public RefCounted {
  public:
   using Clock = std::chrono::steady_clock;
-  // Called on the completion thread, with no lock held, once `action`'s work has ended;
+  // Called with no lock held once `action`'s work has ended, on the completion thread or,
+  // during a rapid run of issues, on a submitting thread (RetireCompletedInline);
   // `status` is the device's verdict on it.
   using CompletionHandler = void (*)(void* owner, QueueAction<V>& action, const Status& status);
 
@@ -265,7 +266,6 @@ class GpuQueue final : public RefCounted {
     // Completion may release memory and events: vendor calls need the device current.
     binding_->vendor().MakeCurrent().IgnoreError();
     for (;;) {
-      QueueAction<V>* action = nullptr;
       bool stopping = false;
       AwaitIssueBriefly();
       {
@@ -281,13 +281,13 @@ class GpuQueue final : public RefCounted {
           if (stopping_ && !in_flight_head_) return;
           continue;  // woken by an issue starting: watch for it
         }
-        action = in_flight_head_;
         stopping = stopping_;
       }
       if (!stopping && ObserveSparsely()) continue;
       // Entries are removed only under the retire token: the head stays valid while it
       // is held.
       RetireToken token(*this);
+      QueueAction<V>* action = nullptr;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         action = paused_ ? nullptr : in_flight_head_;
@@ -527,6 +527,7 @@ class GpuQueue final : public RefCounted {
   static constexpr uint64_t kIssuesUnderWayMask = kIssueStarted - 1;
   static constexpr uint64_t kIssuesStartedMask = ~kIssuesUnderWayMask;
   std::atomic<uint64_t> issue_counts_{0};
+  std::atomic<bool> completion_sleeping_{false};
 
   // Retirement (see ObserveSparsely). Every action up to sequence completed_through_
   // has completed; those up to retired_through_ are retired. Only the holder of the
@@ -535,7 +536,6 @@ class GpuQueue final : public RefCounted {
   std::atomic<uint64_t> retired_through_{0};
   std::atomic<bool> retiring_{false};
   std::atomic<uint64_t> inline_retired_{0};  // by RetireCompletedInline, for diagnostics
-  std::atomic<bool> completion_sleeping_{false};
 };
 
 }  // namespace gpuhal::gpu

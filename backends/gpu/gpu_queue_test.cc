@@ -119,6 +119,16 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
     return device_->QueueBarrier(affinity, waits, signals);
   }
 
+  // Polls `done` every millisecond for up to kLongWait; its last answer.
+  template <typename Done>
+  static bool Eventually(Done&& done) {
+    const auto deadline = std::chrono::steady_clock::now() + kLongWait;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return done();
+  }
+
   static bool Reached(Semaphore& semaphore, uint64_t value) {
     return semaphore.Wait(value, Timeout::Immediate()).ok();
   }
@@ -285,11 +295,8 @@ TEST_P(GpuQueueTest, HostWaitersAreCountedWhileTheyWait) {
     const SemaphorePoint points[] = {{first.get(), 1}, {second.get(), 1}};
     EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, points, Timeout::After(kLongWait)).ok());
   });
-  const auto deadline = std::chrono::steady_clock::now() + kLongWait;
-  while (counts().host_waiters < 3 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  EXPECT_EQ(counts().host_waiters, 3u);  // one wait, and a wait on two points
+  EXPECT_TRUE(Eventually([&] { return counts().host_waiters == 3; }))
+      << counts().host_waiters << " host waiters";  // one wait, and a wait on two points
   ASSERT_TRUE(first->Signal(1).ok());
   single.join();
   ASSERT_TRUE(second->Signal(1).ok());

@@ -17,9 +17,10 @@
 // value itself still moves only on the completion thread, after its failure checks; the
 // waiter, once the event has completed, only polls for that briefly before falling back
 // to sleeping. While a host thread waits, the device's completion threads observe
-// eagerly even during a rapid run of issues (completion_pacing.h). The poll also watches the semaphore: the value may be reached, or the
-// semaphore failed, without that event ever completing (a completion failure, a host
-// Fail), and a waiter must not sit on the event then. It is bounded by kEventPollLimit
+// eagerly even during a rapid run of issues (completion_pacing.h). The poll also
+// watches the semaphore: the value may be reached, or the semaphore failed, without
+// that event ever completing (a completion failure, a host Fail), and a waiter must not
+// sit on the event then. It is bounded by kEventPollLimit
 // too, so that a thread waiting on long-running work sleeps instead of burning a core.
 #ifndef GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_SEMAPHORE_H_

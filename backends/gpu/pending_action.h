@@ -134,7 +134,7 @@ class ActionScheduler {
     return status;
   }
 
-  // Called by a queue's completion thread when `action`'s work has ended.
+  // Called by a queue when `action`'s work has ended (GpuQueue::CompletionHandler).
   static void OnActionComplete(void* scheduler, QueueAction<V>& action, const Status& status) {
     static_cast<ActionScheduler*>(scheduler)->Complete(action, status);
   }
