@@ -70,6 +70,13 @@ class CompletionPacing final : public RefCounted {
     return now;
   }
 
+  // The issue's place in the device's issue order, from 1 (QueueAction::sequence). Taken
+  // by each issue under its queue's issue lock, before it announces device signals: so
+  // the order is the order of each queue's stream, and an action that waits on another
+  // queue's device signal comes after the action that recorded it (the order in which
+  // inline retirement hands actions over, GpuQueue::RetireCompletedInline).
+  uint64_t TakeIssueOrdinal() { return issue_ordinal_.fetch_add(1, std::memory_order_relaxed) + 1; }
+
   // Whether completion threads should observe sparsely at `now` (see the file comment).
   bool ObserveSparsely(Clock::time_point now) const {
     if (forced_sparse_.load(std::memory_order_relaxed)) return true;
@@ -108,6 +115,7 @@ class CompletionPacing final : public RefCounted {
   // Written by every issue, read by the completion threads.
   alignas(64) std::atomic<int64_t> last_issue_{std::numeric_limits<int64_t>::min() / 2};
   std::atomic<int64_t> last_gap_{std::numeric_limits<int64_t>::max()};
+  std::atomic<uint64_t> issue_ordinal_{0};
   alignas(64) std::atomic<uint32_t> host_waiters_{0};
   std::atomic<bool> forced_sparse_{false};
 };

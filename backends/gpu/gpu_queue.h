@@ -117,6 +117,7 @@ class GpuQueue final : public RefCounted {
       return work_status.ok() ? record_status : work_status;
     }
     action.completion_event = *event;
+    action.sequence = pacing_->TakeIssueOrdinal();
     if (work_status.ok()) {
       for (ActionSignal<V>& signal : action.signals) {
         if (!signal.device_semaphore) continue;
@@ -132,7 +133,6 @@ class GpuQueue final : public RefCounted {
 
     std::lock_guard<std::mutex> lock(mutex_);
     action.next = nullptr;
-    action.sequence = ++issued_sequence_;
     (in_flight_tail_ ? in_flight_tail_->next : in_flight_head_) = &action;
     in_flight_tail_ = &action;
     ++in_flight_count_;
@@ -174,19 +174,60 @@ class GpuQueue final : public RefCounted {
                     });
   }
 
-  // Called by a submitting thread with no lock held: retires what the completion thread
-  // found done during a rapid run of issues (see ObserveSparsely), running completion
-  // handlers on this thread. Does nothing when another thread is retiring, or when
-  // called from inside a completion handler.
-  void RetireCompletedInline() {
-    const uint64_t published = completed_through_.load(std::memory_order_acquire);
-    if (published <= retired_through_.load(std::memory_order_relaxed)) return;
+  // Called by a submitting thread with no lock held: retires what the completion threads
+  // of `queues` (all of one device's) found done during a rapid run of issues (see
+  // ObserveSparsely), running completion handlers on this thread. Actions are handed over
+  // in the device's issue order (QueueAction::sequence), and only up to the first action
+  // in that order not yet found done: an action that waited on the GPU for another
+  // queue's signal then always follows the action that produced it, and its completion
+  // check finds the value reached instead of waiting for it. Skips queues another thread
+  // is retiring; does nothing when called from inside a completion handler.
+  static void RetireCompletedInline(std::span<GpuQueue* const> queues) {
     static thread_local bool retiring_here = false;
     if (retiring_here) return;
-    RetireToken token(*this, std::try_to_lock);
-    if (!token.held()) return;
+    bool any_published = false;
+    for (GpuQueue* queue : queues) any_published |= queue->HasUnretiredPublished();
+    if (!any_published) return;
     retiring_here = true;
-    inline_retired_.fetch_add(RetireThroughLocked(published), std::memory_order_relaxed);
+    // Take what each queue found done; the first action not found done on any queue
+    // bounds what may be handed over now.
+    uint64_t bound = UINT64_MAX;
+    for (GpuQueue* queue : queues) {
+      uint64_t first_not_done = UINT64_MAX;
+      if (queue->HasUnretiredPublished() &&
+          !queue->retiring_.exchange(true, std::memory_order_acquire)) {
+        queue->detached_ = queue->DetachPublished(first_not_done);
+        queue->detached_holder_ = true;
+      } else {
+        first_not_done = queue->oldest_in_flight_sequence();
+      }
+      if (first_not_done < bound) bound = first_not_done;
+    }
+    for (;;) {
+      GpuQueue* next = nullptr;
+      for (GpuQueue* queue : queues) {
+        if (queue->detached_ && queue->detached_->sequence < bound &&
+            (!next || queue->detached_->sequence < next->detached_->sequence)) {
+          next = queue;
+        }
+      }
+      if (!next) break;
+      QueueAction<V>& action = *std::exchange(next->detached_, next->detached_->next);
+      next->retired_through_.store(action.sequence, std::memory_order_relaxed);
+      next->inline_retired_.fetch_add(1, std::memory_order_relaxed);
+      next->HandOver(action, OkStatus());
+    }
+    for (GpuQueue* queue : queues) {
+      if (!std::exchange(queue->detached_holder_, false)) continue;
+      // Found done but beyond the bound: back to the front of the list, for the next
+      // submission (or the completion thread's next observation) to retire.
+      if (queue->detached_) {
+        queue->Reattach(std::exchange(queue->detached_, nullptr));
+      } else if (queue->detached_through_ > queue->retired_through_.load(std::memory_order_relaxed)) {
+        queue->retired_through_.store(queue->detached_through_, std::memory_order_relaxed);
+      }
+      queue->retiring_.store(false, std::memory_order_release);
+    }
     retiring_here = false;
   }
 
@@ -378,25 +419,72 @@ class GpuQueue final : public RefCounted {
   }
 
   // Retires every in-flight action up to sequence `through` (all completed), unless
-  // paused, and returns how many. The caller holds the retire token.
-  uint64_t RetireThroughLocked(uint64_t through) {
-    uint64_t retired = 0;
-    for (;;) {
-      QueueAction<V>* oldest = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (paused_) return retired;
-        if (!in_flight_head_ || in_flight_head_->sequence > through) break;
-        oldest = in_flight_head_;
-        RemoveOldestLocked();
-      }
-      HandOver(*oldest, OkStatus());
-      ++retired;
+  // paused. The caller holds the retire token.
+  void RetireThroughLocked(uint64_t through) {
+    QueueAction<V>* completed = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (paused_) return;
+      completed = DetachThroughLocked(through);
     }
+    while (completed) HandOver(*std::exchange(completed, completed->next), OkStatus());
     if (through > retired_through_.load(std::memory_order_relaxed)) {
       retired_through_.store(through, std::memory_order_relaxed);
     }
-    return retired;
+  }
+
+  bool HasUnretiredPublished() const {
+    return completed_through_.load(std::memory_order_acquire) >
+           retired_through_.load(std::memory_order_relaxed);
+  }
+
+  // The sequence of the oldest action in flight; UINT64_MAX when none is.
+  uint64_t oldest_in_flight_sequence() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
+  }
+
+  // Takes the published (completed) in-flight actions off the list, unless paused, and
+  // returns them chained in issue order; `first_not_done` is the sequence of the oldest
+  // action left in flight (UINT64_MAX: none). The caller holds the retire token.
+  QueueAction<V>* DetachPublished(uint64_t& first_not_done) {
+    const uint64_t published = completed_through_.load(std::memory_order_acquire);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (paused_) {
+      first_not_done = in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
+      return nullptr;
+    }
+    detached_through_ = published;
+    QueueAction<V>* completed = DetachThroughLocked(published);
+    first_not_done = in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
+    return completed;
+  }
+
+  // Takes the in-flight actions up to sequence `through` off the list and returns them
+  // chained in issue order (the last one's `next` is null).
+  QueueAction<V>* DetachThroughLocked(uint64_t through) {
+    QueueAction<V>* first = in_flight_head_;
+    QueueAction<V>* last = nullptr;
+    while (in_flight_head_ && in_flight_head_->sequence <= through) {
+      last = in_flight_head_;
+      RemoveOldestLocked();
+    }
+    if (!last) return nullptr;
+    last->next = nullptr;
+    return first;
+  }
+
+  // Puts actions taken off by DetachPublished (a chain in issue order, all older than
+  // anything still in flight) back at the front of the list.
+  void Reattach(QueueAction<V>* chain) {
+    QueueAction<V>* last = chain;
+    size_t count = 1;
+    for (; last->next; last = last->next) ++count;
+    std::lock_guard<std::mutex> lock(mutex_);
+    last->next = in_flight_head_;
+    if (!in_flight_head_) in_flight_tail_ = last;
+    in_flight_head_ = chain;
+    in_flight_count_ += count;
   }
 
   // Takes the oldest in-flight action, `action`, off the list and hands it over.
@@ -513,7 +601,6 @@ class GpuQueue final : public RefCounted {
   QueueAction<V>* in_flight_head_ = nullptr;
   QueueAction<V>* in_flight_tail_ = nullptr;
   size_t in_flight_count_ = 0;
-  uint64_t issued_sequence_ = 0;  // the last action's QueueAction::sequence
   bool paused_ = false;
   bool stopping_ = false;
   std::thread completion_thread_;
@@ -536,6 +623,11 @@ class GpuQueue final : public RefCounted {
   std::atomic<uint64_t> retired_through_{0};
   std::atomic<bool> retiring_{false};
   std::atomic<uint64_t> inline_retired_{0};  // by RetireCompletedInline, for diagnostics
+  // What RetireCompletedInline took off the list and has not handed over yet; touched
+  // only by the retire token's holder.
+  QueueAction<V>* detached_ = nullptr;
+  uint64_t detached_through_ = 0;  // the published sequence they were taken up to
+  bool detached_holder_ = false;
 };
 
 }  // namespace gpuhal::gpu
