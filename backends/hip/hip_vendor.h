@@ -79,7 +79,13 @@ struct HipVendor {
     context = -1;
     return OkStatus();
   }
-  Status MakeCurrent() const { return Check(symbols->hipSetDevice(context), "hipSetDevice"); }
+  // Asking first, as CudaVendor::MakeCurrent does: a thread that issues again and again
+  // has the device current already.
+  Status MakeCurrent() const {
+    int current = -1;
+    if (symbols->hipGetDevice(&current) == hipSuccess && current == context) return OkStatus();
+    return Check(symbols->hipSetDevice(context), "hipSetDevice");
+  }
 
   // Streams and events ----------------------------------------------------------------
 

@@ -268,6 +268,13 @@ CUresult CudaFrontEnd::cuCtxSetCurrent(CUcontext ctx) {
   return CUDA_SUCCESS;
 }
 
+CUresult CudaFrontEnd::cuCtxGetCurrent(CUcontext* pctx) {
+  if (CUresult result = CheckInitialized(); result != CUDA_SUCCESS) return result;
+  if (pctx == nullptr) return CUDA_ERROR_INVALID_VALUE;
+  *pctx = CurrentContext();
+  return CUDA_SUCCESS;
+}
+
 // ---------------------------------------------------------------------------------------
 // Streams
 

@@ -57,6 +57,7 @@ class CudaFrontEnd {
   CUresult cuDevicePrimaryCtxRetain(CUcontext* pctx, CUdevice_v1 dev);
   CUresult cuDevicePrimaryCtxRelease(CUdevice_v1 dev);
   CUresult cuCtxSetCurrent(CUcontext ctx);
+  CUresult cuCtxGetCurrent(CUcontext* pctx);
   CUresult cuStreamCreate(CUstream* phStream, unsigned int Flags);
   CUresult cuStreamDestroy(CUstream hStream);
   CUresult cuStreamSynchronize(CUstream hStream);

@@ -81,6 +81,32 @@ TEST(FakeCudaPlatformTest, CudaContextsAreBoundPerThread) {
   }).join();
 }
 
+TEST(FakeCudaPlatformTest, CurrentContextIsReportedPerThreadAndPerPlatform) {
+  CudaApi api({});
+  CudaApi other_platform({});
+  ASSERT_EQ(0, api.cu->cuInit(0));
+  ASSERT_EQ(0, other_platform.cu->cuInit(0));
+  CUcontext current = reinterpret_cast<CUcontext>(1);
+  EXPECT_EQ(CUDA_ERROR_INVALID_VALUE, api.cu->cuCtxGetCurrent(nullptr));
+  ASSERT_EQ(0, api.cu->cuCtxGetCurrent(&current));
+  EXPECT_EQ(current, nullptr);  // none bound yet: success and null, as CUDA reports it
+  CUcontext context = nullptr;
+  ASSERT_EQ(0, api.cu->cuDevicePrimaryCtxRetain(&context, 0));
+  ASSERT_EQ(0, api.cu->cuCtxSetCurrent(context));
+  ASSERT_EQ(0, api.cu->cuCtxGetCurrent(&current));
+  EXPECT_EQ(current, context);
+  ASSERT_EQ(0, other_platform.cu->cuCtxGetCurrent(&current));
+  EXPECT_EQ(current, nullptr);
+  std::thread([&] {
+    CUcontext on_other_thread = reinterpret_cast<CUcontext>(1);
+    EXPECT_EQ(0, api.cu->cuCtxGetCurrent(&on_other_thread));
+    EXPECT_EQ(on_other_thread, nullptr);
+  }).join();
+  ASSERT_EQ(0, api.cu->cuCtxSetCurrent(nullptr));
+  ASSERT_EQ(0, api.cu->cuCtxGetCurrent(&current));
+  EXPECT_EQ(current, nullptr);
+}
+
 TEST(FakeCudaPlatformTest, CallsBeforeInitFail) {
   CudaApi cuda_api({});
   int count;

@@ -539,7 +539,8 @@ thread_local CallStats* t_stats = nullptr;
 bool g_null_hot_calls = false;
 constexpr bool IsHotCall(size_t index) {
   return index == k_cuLaunchKernel || index == k_cuStreamWaitEvent || index == k_cuEventRecord ||
-         index == k_cuEventQuery || index == k_cuEventSynchronize || index == k_cuCtxSetCurrent;
+         index == k_cuEventQuery || index == k_cuEventSynchronize || index == k_cuCtxSetCurrent ||
+         index == k_cuCtxGetCurrent;
 }
 
 template <size_t Index, typename Function>
@@ -869,8 +870,9 @@ void BM_RawChainObservers(benchmark::State& state) {
 }
 
 // What single driver calls on gpuhal's paths cost here (real GPU only; no target), in
-// microseconds per call: making the context current, creating and destroying an event,
-// querying a completed event.
+// microseconds per call: making the context current (and asking which is current, which
+// is what an issue does first), creating and destroying an event, querying a completed
+// event.
 void BM_RawCallCost(benchmark::State& state) {
   if (!g_raw) {
     state.SkipWithError("needs a CUDA GPU");
@@ -878,7 +880,7 @@ void BM_RawCallCost(benchmark::State& state) {
   }
   const cuda::CudaSymbols& cu = *g_raw->cu;
   constexpr int kCalls = 1000;
-  std::vector<double> set_current, create_destroy, query;
+  std::vector<double> set_current, get_current, create_destroy, query;
   CUevent done = nullptr;
   Cu(cu.cuEventCreate(&done, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
   Cu(cu.cuEventRecord(done, g_raw->stream_a), "cuEventRecord");
@@ -887,6 +889,13 @@ void BM_RawCallCost(benchmark::State& state) {
     Clock::time_point start = Clock::now();
     for (int i = 0; i < kCalls; ++i) Cu(cu.cuCtxSetCurrent(g_raw->context), "cuCtxSetCurrent");
     set_current.push_back(Micros(Clock::now() - start) / kCalls);
+    start = Clock::now();
+    for (int i = 0; i < kCalls; ++i) {
+      CUcontext current = nullptr;
+      Cu(cu.cuCtxGetCurrent(&current), "cuCtxGetCurrent");
+      benchmark::DoNotOptimize(current);
+    }
+    get_current.push_back(Micros(Clock::now() - start) / kCalls);
     start = Clock::now();
     for (int i = 0; i < kCalls; ++i) {
       CUevent event = nullptr;
@@ -901,6 +910,7 @@ void BM_RawCallCost(benchmark::State& state) {
   }
   cu.cuEventDestroy(done);
   state.counters["ctx_set_current_us"] = Median(set_current);
+  state.counters["ctx_get_current_us"] = Median(get_current);
   state.counters["event_create_destroy_us"] = Median(create_destroy);
   state.counters["event_query_us"] = Median(query);
 }
