@@ -185,9 +185,16 @@ class GpuQueue final : public RefCounted {
   static void RetireCompletedInline(std::span<GpuQueue* const> queues) {
     static thread_local bool retiring_here = false;
     if (retiring_here) return;
-    bool any_published = false;
-    for (GpuQueue* queue : queues) any_published |= queue->HasUnretiredPublished();
-    if (!any_published) return;
+    // Only when some queue published more since the last pass: what an earlier pass
+    // left for lack of progress on another queue is not taken off and put back again on
+    // every submission.
+    bool any_news = false;
+    for (GpuQueue* queue : queues) {
+      const uint64_t published = queue->completed_through_.load(std::memory_order_acquire);
+      any_news |= published > queue->retired_through_.load(std::memory_order_relaxed) &&
+                  published != queue->inline_seen_published_.load(std::memory_order_relaxed);
+    }
+    if (!any_news) return;
     retiring_here = true;
     // Take what each queue found done; the first action not found done on any queue
     // bounds what may be handed over now.
@@ -455,6 +462,7 @@ class GpuQueue final : public RefCounted {
       return nullptr;
     }
     detached_through_ = published;
+    inline_seen_published_.store(published, std::memory_order_relaxed);
     QueueAction<V>* completed = DetachThroughLocked(published);
     first_not_done = in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
     return completed;
@@ -627,6 +635,8 @@ class GpuQueue final : public RefCounted {
   // only by the retire token's holder.
   QueueAction<V>* detached_ = nullptr;
   uint64_t detached_through_ = 0;  // the published sequence they were taken up to
+  // completed_through_ as the last RetireCompletedInline pass that held the token saw it.
+  std::atomic<uint64_t> inline_seen_published_{0};
   bool detached_holder_ = false;
 };
 
