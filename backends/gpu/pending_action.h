@@ -129,8 +129,10 @@ class ActionScheduler {
       Fail(*action);
     }
     // During a rapid run of issues the completion threads leave retiring to this
-    // thread (GpuQueue::ObserveSparsely).
+    // thread (GpuQueue::ObserveSparsely), which retires them as one batch.
+    RetirementBatch batch(*this);
     GpuQueue<V>::RetireCompletedInline(queues_);
+    FlushBatch(batch);
     return status;
   }
 
@@ -199,18 +201,22 @@ class ActionScheduler {
   }
   void ReleaseAction(QueueAction<V>& action) {
     if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    // Nothing touches the wait slots any more: the arena can go.
+    ResetForReuse(action);
+    std::lock_guard<std::mutex> lock(mutex_);
+    action.next = idle_;
+    idle_ = &action;
+    ++idle_count_;
+    if (--live_actions_ == 0) all_idle_.notify_all();
+  }
+
+  // After the last reference: nothing touches the wait slots any more, so the arena can go.
+  static void ResetForReuse(QueueAction<V>& action) {
     action.collective_channels.Reset();
     action.arena.Clear();  // the pooled action keeps a block for its next use
     action.waits = {};
     action.signals = {};
     action.command_buffers = {};
     action.failure = OkStatus();
-    std::lock_guard<std::mutex> lock(mutex_);
-    action.next = idle_;
-    idle_ = &action;
-    ++idle_count_;
-    if (--live_actions_ == 0) all_idle_.notify_all();
   }
 
   // Copies the request into the action's arena and retains what it names.
@@ -502,9 +508,11 @@ class ActionScheduler {
   void Complete(QueueAction<V>& action, const Status& status) {
     if (!status.ok() && action.failure.ok()) action.failure = status;
     if (!action.failure.ok()) {
+      FlushActiveBatch();  // what the batch holds came first
       Fail(action);
       return;
     }
+    RetirementBatch* batch = ActiveBatch();
     // GPU-side waits passed when the producing work ended; whether it succeeded shows
     // in the semaphore, once the producer's own completion has been observed.
     action.completion_checks.store(1, std::memory_order_relaxed);
@@ -513,6 +521,8 @@ class ActionScheduler {
       // Usually the producer was retired first: its value shows without the lock.
       Result<uint64_t> reached = wait.semaphore->Query();
       if (reached.ok() && *reached >= wait.value) continue;
+      // Or an action earlier in this batch reached it (and the semaphore has not failed).
+      if (batch && reached.ok() && batch->Reaches(wait.semaphore, wait.value)) continue;
       wait.completion_check.minimum_value = wait.value;
       wait.completion_check.callback = &OnCompletionCheck;
       wait.completion_check.user_data = &wait;
@@ -542,6 +552,9 @@ class ActionScheduler {
     }
     // The last check: every other check's write of the failure came before its decrement.
     if (action.completion_checks.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    RetirementBatch* batch = ActiveBatch();
+    if (batch && action.failure.ok() && batch->Defer(action)) return;
+    if (batch) FlushBatch(*batch);  // what the batch holds came first
     if (!action.failure.ok()) {
       Fail(action);
       return;
@@ -558,6 +571,148 @@ class ActionScheduler {
       }
     }
     Finish(action);
+  }
+
+  // Retirement batches ------------------------------------------------------------------
+
+  // The actions a submitting thread retires in one pass (GpuQueue::RetireCompletedInline)
+  // finish together when the pass ends: each device semaphore they signal advances once,
+  // to the highest value among them (one timeline lock, one release of announcements),
+  // and the actions go back to the free list under one lock. In a chain of submissions
+  // on one semaphore that is once per pass instead of once per hop. Until then, a
+  // completion check of a later action in the pass counts the values the batch holds as
+  // reached. An action that signals a semaphore of another kind, or one that failed,
+  // first finishes the batch and is then finished on its own, so that order is kept.
+  class RetirementBatch {
+   public:
+    explicit RetirementBatch(ActionScheduler& scheduler) : scheduler_(scheduler) {
+      active_ = this;
+    }
+    ~RetirementBatch() {
+      if (active_ == this) active_ = nullptr;
+    }
+    RetirementBatch(const RetirementBatch&) = delete;
+    RetirementBatch& operator=(const RetirementBatch&) = delete;
+
+    ActionScheduler& scheduler() const { return scheduler_; }
+    static RetirementBatch* active() { return active_; }
+    static void SetActive(RetirementBatch* batch) { active_ = batch; }
+
+    bool Reaches(const TimelineSemaphore* semaphore, uint64_t value) const {
+      for (size_t i = 0; i < advance_count_; ++i) {
+        if (advances_[i].semaphore == semaphore) return advances_[i].value >= value;
+      }
+      return false;
+    }
+
+    // Takes `action` (checked, not failed) into the batch; false when it cannot be
+    // deferred (a signal of another kind, or no room).
+    bool Defer(QueueAction<V>& action) {
+      for (const ActionSignal<V>& signal : action.signals) {
+        if (!signal.device_semaphore) return false;
+      }
+      size_t added = 0;
+      for (const ActionSignal<V>& signal : action.signals) {
+        DeferredAdvance* slot = Find(signal.device_semaphore);
+        if (!slot) {
+          if (advance_count_ == kMaxSemaphores) {
+            advance_count_ -= added;  // the action's new entries are the last ones
+            return false;
+          }
+          slot = &advances_[advance_count_++];
+          *slot = {signal.device_semaphore, signal.value};
+          ++added;
+        }
+      }
+      for (const ActionSignal<V>& signal : action.signals) {
+        DeferredAdvance& slot = *Find(signal.device_semaphore);
+        if (signal.value > slot.value) slot.value = signal.value;
+      }
+      action.next = nullptr;
+      *finished_tail_ = &action;
+      finished_tail_ = &action.next;
+      return true;
+    }
+
+    // Hands the batch's contents to `advance` (per semaphore, its highest value) and
+    // returns its actions, chained through `next`; the batch is empty afterwards.
+    template <typename Advance>
+    QueueAction<V>* Take(Advance&& advance) {
+      for (size_t i = 0; i < advance_count_; ++i) {
+        advance(*advances_[i].semaphore, advances_[i].value);
+      }
+      advance_count_ = 0;
+      QueueAction<V>* finished = finished_;
+      finished_ = nullptr;
+      finished_tail_ = &finished_;
+      return finished;
+    }
+
+   private:
+    struct DeferredAdvance {
+      GpuSemaphore<V>* semaphore;
+      uint64_t value;
+    };
+    static constexpr size_t kMaxSemaphores = 8;
+
+    DeferredAdvance* Find(const GpuSemaphore<V>* semaphore) {
+      for (size_t i = 0; i < advance_count_; ++i) {
+        if (advances_[i].semaphore == semaphore) return &advances_[i];
+      }
+      return nullptr;
+    }
+
+    static inline thread_local RetirementBatch* active_ = nullptr;
+    ActionScheduler& scheduler_;
+    DeferredAdvance advances_[kMaxSemaphores];
+    size_t advance_count_ = 0;
+    // Hold their resources, and so the semaphores above, until the batch finishes.
+    QueueAction<V>* finished_ = nullptr;
+    QueueAction<V>** finished_tail_ = &finished_;
+  };
+
+  // The batch this thread is retiring into for this scheduler, if any.
+  RetirementBatch* ActiveBatch() const {
+    RetirementBatch* batch = RetirementBatch::active();
+    return batch && &batch->scheduler() == this ? batch : nullptr;
+  }
+  void FlushActiveBatch() {
+    if (RetirementBatch* batch = ActiveBatch()) FlushBatch(*batch);
+  }
+
+  // Finishes what `batch` holds. Advancing runs timepoint callbacks (released pending
+  // actions issue from here), which must not defer into the batch being flushed: it is
+  // inactive meanwhile.
+  void FlushBatch(RetirementBatch& batch) {
+    const bool was_active = RetirementBatch::active() == &batch;
+    if (was_active) RetirementBatch::SetActive(nullptr);
+    QueueAction<V>* finished = batch.Take([](GpuSemaphore<V>& semaphore, uint64_t value) {
+      // A semaphore that failed meanwhile keeps its failure (see CompletionChecked).
+      semaphore.AdvanceFromDevice(value).IgnoreError();
+    });
+    QueueAction<V>* recycled = nullptr;
+    size_t recycled_count = 0;
+    while (finished) {
+      QueueAction<V>& action = *std::exchange(finished, finished->next);
+      action.next = nullptr;
+      ReleaseResources(action);
+      if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+      ResetForReuse(action);
+      action.next = recycled;
+      recycled = &action;
+      ++recycled_count;
+    }
+    if (recycled) {
+      QueueAction<V>* last = recycled;
+      while (last->next) last = last->next;
+      std::lock_guard<std::mutex> lock(mutex_);
+      last->next = idle_;
+      idle_ = recycled;
+      idle_count_ += recycled_count;
+      live_actions_ -= recycled_count;
+      if (live_actions_ == 0) all_idle_.notify_all();
+    }
+    if (was_active) RetirementBatch::SetActive(&batch);
   }
 
   // Fails `action`'s signals with its failure and finishes it. Failing a semaphore runs

@@ -94,6 +94,7 @@ void showValue(const Program& program, std::ostream& os) {
 
 void showValue(const RunConfig& config, std::ostream& os) {
   os << config.DeviceUri(1) << " (queues= from the program)";
+  if (config.sparse_completion) os << ", sparse completion";
 }
 
 std::string ToString(const Program& program) {

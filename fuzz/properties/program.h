@@ -103,6 +103,11 @@ struct RunConfig {
   Mode mode = Mode::kGraph;
   Schedule schedule = Schedule::kDeterministic;
   uint64_t seed = 0;  // the simulated GPU's schedule seed (and the host threads' jitter)
+  // Completion threads observe sparsely throughout, as during a rapid run of issues, so
+  // that submitting threads retire what they find done, in batches
+  // (GpuDeviceDiagnostics::ForceSparseCompletionForTesting). Threaded schedule only: the
+  // deterministic simulated GPU advances only when the host synchronizes.
+  bool sparse_completion = false;
 
   std::string DeviceUri(uint32_t queue_count) const;
 };

@@ -210,6 +210,7 @@ class ProgramRun {
       violations_.Add(Property::kHygiene, "the device is not a simulated GPU device");
       return false;
     }
+    gpu::DiagnosticsOf(*device_)->ForceSparseCompletionForTesting(config_.sparse_completion);
     return CreateObjects();
   }
 

@@ -186,6 +186,10 @@ rc::Gen<RunConfig> GenConfig() {
                                                             : Schedule::kDeterministic;
     }
     config.seed = *rc::gen::noShrink(rc::gen::arbitrary<uint32_t>());
+    // Sparse observation only queries events, which drives the threaded simulated GPU
+    // (it runs by itself) but not the deterministic one.
+    config.sparse_completion =
+        config.schedule == Schedule::kThreaded && *rc::gen::arbitrary<bool>();
     return config;
   });
 }
