@@ -54,6 +54,14 @@ struct InlineKernelArguments {
 // with: a dispatch reads the slots its entry point's layout names.
 class KernelArgumentState {
  public:
+  KernelArgumentState() = default;
+  // Copies the bound slots only: the others hold no value (see bindings_).
+  KernelArgumentState(const KernelArgumentState& other) { CopyFrom(other); }
+  KernelArgumentState& operator=(const KernelArgumentState& other) {
+    if (this != &other) CopyFrom(other);
+    return *this;
+  }
+
   // Stores `values` as push constants [offset/4, (offset + size)/4). The validating shim
   // has checked the range already; this never writes out of range regardless.
   Status PushConstants(const PipelineLayout& layout, size_t offset,
@@ -140,7 +148,21 @@ class KernelArgumentState {
   }
 
  private:
-  std::array<std::array<KernelArgumentSlot, kMaxBindingsPerSet>, kMaxDescriptorSets> bindings_{};
+  void CopyFrom(const KernelArgumentState& other) {
+    bound_slots_ = other.bound_slots_;
+    push_constants_ = other.push_constants_;
+    for (uint32_t set = 0; set < kMaxDescriptorSets; ++set) {
+      for (uint32_t bits = bound_slots_[set]; bits != 0; bits &= bits - 1) {
+        const uint32_t slot = static_cast<uint32_t>(__builtin_ctz(bits));
+        bindings_[set][slot] = other.bindings_[set][slot];
+      }
+    }
+  }
+
+  // Only the slots bound_slots_ marks hold a value, and only those are read. Left
+  // uninitialized: every stream-mode submission makes a state for its replay, and
+  // clearing 1 KiB (16 cache lines) it mostly never reads was work on each of them.
+  std::array<std::array<KernelArgumentSlot, kMaxBindingsPerSet>, kMaxDescriptorSets> bindings_;
   std::array<uint32_t, kMaxDescriptorSets> bound_slots_{};  // bit i: slot i was pushed
   std::array<uint32_t, kMaxPushConstants> push_constants_{};
   static_assert(kMaxBindingsPerSet <= 32, "bound_slots_ holds one bit per binding slot");
