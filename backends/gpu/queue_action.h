@@ -73,43 +73,46 @@ struct ActionSignal {
 };
 
 template <Vendor V>
-struct QueueAction {
+struct alignas(64) QueueAction {
   explicit QueueAction(BlockPool& block_pool)
       : arena(block_pool), resources(block_pool), collective_channels(arena) {}
 
-  Arena arena;
-  ResourceSet resources;
-  // Channels the issued collectives use, checked for NCCL errors at completion; in the
-  // arena, filled by the issue.
-  CollectiveChannelSet<V> collective_channels;
-  void* scheduler = nullptr;  // the ActionScheduler<V> that owns the action
+  // What every issue and retirement reads, together at the start: an action is retired
+  // tens of microseconds after its issue, by when its lines have usually left the
+  // submitting core's caches, and each line touched then is a miss.
 
-  ActionKind kind = ActionKind::kExecute;
-  uint32_t queue_index = 0;
+  // The one chain the action is on at a time: ready to issue, in flight on a queue,
+  // failing, or idle in the scheduler's free list.
+  QueueAction* next = nullptr;
+  // Set by the issue: its place in the device's issue order, from 1
+  // (CompletionPacing::TakeIssueOrdinal), its time, and its completion event (released
+  // when the action is finished).
+  uint64_t sequence = 0;
+  std::chrono::steady_clock::time_point issued_at{};
+  PooledEvent<V>* completion_event = nullptr;
   std::span<ActionWait<V>> waits;
   std::span<ActionSignal<V>> signals;
-  std::span<CommandBuffer*> command_buffers;
-  GpuBuffer<V>* deallocation = nullptr;  // kDeallocate
-
   std::atomic<int32_t> references{0};
+  ActionKind kind = ActionKind::kExecute;
+  // Completion checks still outstanding, plus one while they are being enqueued.
+  std::atomic<size_t> completion_checks{0};
+  Status failure;  // guarded by the scheduler's mutex while the action is pending
+  std::span<CommandBuffer*> command_buffers;
+  uint32_t queue_index = 0;
+  GpuBuffer<V>* deallocation = nullptr;  // kDeallocate
+  void* scheduler = nullptr;             // the ActionScheduler<V> that owns the action
 
   // Guarded by the scheduler's mutex.
   size_t unresolved_count = 0;
   bool pending = false;
   QueueAction* pending_previous = nullptr;
   QueueAction* pending_next = nullptr;
-  Status failure;
 
-  // Set by the issue; released when the action is finished.
-  PooledEvent<V>* completion_event = nullptr;
-  std::chrono::steady_clock::time_point issued_at{};
-  uint64_t sequence = 0;  // its place among its queue's issues, from 1
-  // Completion checks still outstanding, plus one while they are being enqueued.
-  std::atomic<size_t> completion_checks{0};
-
-  // The one chain the action is on at a time: ready to issue, in flight on a queue,
-  // failing, or idle in the scheduler's free list.
-  QueueAction* next = nullptr;
+  Arena arena;
+  ResourceSet resources;
+  // Channels the issued collectives use, checked for NCCL errors at completion; in the
+  // arena, filled by the issue.
+  CollectiveChannelSet<V> collective_channels;
 };
 
 }  // namespace gpuhal::gpu
