@@ -137,7 +137,8 @@ class GpuQueue final : public RefCounted {
     in_flight_tail_ = &action;
     ++in_flight_count_;
     issued_count_.fetch_add(1, std::memory_order_release);
-    work_available_.notify_one();
+    // The completion thread sets and clears the flag under mutex_, around its wait.
+    if (completion_sleeping_.load(std::memory_order_relaxed)) work_available_.notify_one();
     return OkStatus();
   }
 
