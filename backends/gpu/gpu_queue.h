@@ -135,6 +135,7 @@ class GpuQueue final : public RefCounted {
     action.next = nullptr;
     (in_flight_tail_ ? in_flight_tail_->next : in_flight_head_) = &action;
     in_flight_tail_ = &action;
+    in_flight_empty_.store(false, std::memory_order_relaxed);
     ++in_flight_count_;
     issued_count_.fetch_add(1, std::memory_order_release);
     // The completion thread sets and clears the flag under mutex_, around its wait.
@@ -292,9 +293,17 @@ class GpuQueue final : public RefCounted {
   // asleep and wakes it, or the thread sees the issue before it sleeps. Both counts
   // share one word (issues started in the high half, issues under way in the low), so
   // that starting an issue is one read-modify-write.
+  //
+  // Only when the queue had nothing in flight: otherwise the thread is observing that
+  // work and finds this issue's once it is linked in flight (which wakes the thread
+  // should it have gone to sleep meanwhile). The marking is a full fence, and on a
+  // submitting thread that issues every few microseconds it stalled behind that thread's
+  // pending stores.
   class IssueInProgress {
    public:
-    explicit IssueInProgress(GpuQueue& queue) : queue_(queue) {
+    explicit IssueInProgress(GpuQueue& queue)
+        : queue_(queue), marked_(queue.in_flight_empty_.load(std::memory_order_relaxed)) {
+      if (!marked_) return;
       queue_.issue_counts_.fetch_add(kIssueStarted | kIssueUnderWay);
       if (queue_.completion_sleeping_.load()) {
         std::lock_guard<std::mutex> lock(queue_.mutex_);
@@ -302,13 +311,14 @@ class GpuQueue final : public RefCounted {
       }
     }
     ~IssueInProgress() {
-      queue_.issue_counts_.fetch_sub(kIssueUnderWay, std::memory_order_release);
+      if (marked_) queue_.issue_counts_.fetch_sub(kIssueUnderWay, std::memory_order_release);
     }
     IssueInProgress(const IssueInProgress&) = delete;
     IssueInProgress& operator=(const IssueInProgress&) = delete;
 
    private:
     GpuQueue& queue_;
+    const bool marked_;
   };
 
   void CompletionLoop() {
@@ -493,6 +503,7 @@ class GpuQueue final : public RefCounted {
     last->next = in_flight_head_;
     if (!in_flight_head_) in_flight_tail_ = last;
     in_flight_head_ = chain;
+    in_flight_empty_.store(false, std::memory_order_relaxed);
     in_flight_count_ += count;
   }
 
@@ -507,7 +518,10 @@ class GpuQueue final : public RefCounted {
 
   void RemoveOldestLocked() {
     in_flight_head_ = in_flight_head_->next;
-    if (!in_flight_head_) in_flight_tail_ = nullptr;
+    if (!in_flight_head_) {
+      in_flight_tail_ = nullptr;
+      in_flight_empty_.store(true, std::memory_order_relaxed);
+    }
     --in_flight_count_;
   }
 
@@ -609,6 +623,10 @@ class GpuQueue final : public RefCounted {
   std::condition_variable work_available_;
   QueueAction<V>* in_flight_head_ = nullptr;
   QueueAction<V>* in_flight_tail_ = nullptr;
+  // Whether in_flight_head_ is null; written under mutex_, read without it by Issue
+  // (IssueInProgress), where a stale answer costs at most an early wake-up (one missed,
+  // or one not needed).
+  std::atomic<bool> in_flight_empty_{true};
   size_t in_flight_count_ = 0;
   bool paused_ = false;
   bool stopping_ = false;
