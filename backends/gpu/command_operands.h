@@ -101,7 +101,9 @@ struct DispatchKernel {
 template <Vendor V>
 Result<DispatchKernel<V>> ResolveDispatchKernel(const V& vendor, Executable& executable,
                                                 uint32_t entry_point) {
-  const auto* native = dynamic_cast<const NativeExecutable<V>*>(&executable);
+  const auto* native = executable.TypeTag() == &NativeExecutable<V>::kTypeTag
+                           ? static_cast<const NativeExecutable<V>*>(&executable)
+                           : nullptr;
   if (!native || !IsSameDevice(native->vendor(), vendor)) {
     return InvalidArgumentError("dispatch of an executable that was not loaded by this ", V::kName,
                                 " device; load it on the device that records the "

@@ -28,6 +28,9 @@ enum class GpuMemoryKind : uint8_t {
 template <Vendor V>
 class GpuBuffer final : public Buffer {
  public:
+  static constexpr char kTypeTag = 0;  // see Buffer::TypeTag
+  const void* TypeTag() const override { return &kTypeTag; }
+
   struct Memory {
     GpuMemoryKind kind = GpuMemoryKind::kDevice;
     DeviceAddress address = 0;
@@ -113,11 +116,18 @@ class GpuBuffer final : public Buffer {
   std::atomic<bool> released_{false};
 };
 
+// `buffer` as an allocation of a GPU device of vendor V; null when it is not one.
+template <Vendor V>
+GpuBuffer<V>* AsGpuBuffer(Buffer& buffer) {
+  return buffer.TypeTag() == &GpuBuffer<V>::kTypeTag ? static_cast<GpuBuffer<V>*>(&buffer)
+                                                      : nullptr;
+}
+
 // The device address of byte 0 of `buffer` (an allocation or a view of one). Requires a
 // buffer made by a GPU device of vendor V; INVALID_ARGUMENT otherwise.
 template <Vendor V>
 Result<DeviceAddress> DeviceAddressOf(Buffer& buffer) {
-  auto* allocation = dynamic_cast<GpuBuffer<V>*>(&buffer.allocated_buffer());
+  auto* allocation = AsGpuBuffer<V>(buffer.allocated_buffer());
   if (!allocation) {
     return InvalidArgumentError("buffer was not allocated by a ", V::kName,
                                 " device; pass buffers of the device that runs the work");
@@ -130,7 +140,7 @@ Result<DeviceAddress> DeviceAddressOf(Buffer& buffer) {
 // a buffer belongs to the device whose symbol table and device context it was made with.
 template <Vendor V>
 Result<DeviceAddress> DeviceAddressOf(const GpuContext<V>& context, Buffer& buffer) {
-  auto* allocation = dynamic_cast<GpuBuffer<V>*>(&buffer.allocated_buffer());
+  auto* allocation = AsGpuBuffer<V>(buffer.allocated_buffer());
   if (!allocation || !allocation->IsReachableFrom(context.vendor)) {
     return InvalidArgumentError("buffer was not allocated by this ", V::kName,
                                 " device; pass buffers of the device that runs the work");

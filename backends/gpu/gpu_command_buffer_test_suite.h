@@ -16,6 +16,7 @@
 
 #include "backends/gpu/command_test_harness.h"
 #include "backends/gpu/gpu_command_buffer.h"
+#include "gpuhal/core/heap_buffer.h"
 
 namespace gpuhal::gpu::testing {
 
@@ -602,6 +603,37 @@ TYPED_TEST_P(GpuCommandBufferTest, BuffersOfAnotherDeviceAreRejected) {
   foreign.reset();
 }
 
+// Buffers and executables are recognised by their type tags (Buffer::TypeTag,
+// Executable::TypeTag): those of another backend never reach the driver.
+TYPED_TEST_P(GpuCommandBufferTest, BuffersAndExecutablesOfOtherBackendsAreRejected) {
+  class ForeignExecutable final : public Executable {
+   public:
+    uint32_t entry_point_count() const override { return 1; }
+    const EntryPointInfo& entry_point(uint32_t) const override { return entry_; }
+
+   private:
+    EntryPointInfo entry_{"foreign"};
+  };
+  ASSERT_OK_AND_ASSIGN(Ref<HeapBuffer> host,
+                       HeapBuffer::Create(Allocator::System(), BufferParams{}, 16));
+  Ref<Executable> foreign = Ref<Executable>::Adopt(new ForeignExecutable());
+  const uint8_t pattern = 1;
+  for (int command = 0; command < 2; ++command) {
+    Ref<CommandBuffer> cb = this->NewCommandBuffer();
+    ASSERT_OK(cb->Begin());
+    Status status = command == 0 ? cb->FillBuffer({host.get(), 0, 16}, &pattern, 1)
+                                 : cb->Dispatch(*foreign, 0, {1, 1, 1});
+    if (TestFixture::kMode == CommandBufferMode::kStream) {
+      ASSERT_OK(status);
+      ASSERT_OK(cb->End());
+      status = IssueCommandBuffer(this->gpu_->context(), *cb, this->gpu_->stream());
+    }
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr(command == 0 ? "was not allocated by" : "was not loaded by"));
+  }
+}
+
 // Collectives themselves are tested with real channels in collective_test.cc; here only
 // that a channel the device did not create never reaches NCCL/RCCL.
 TYPED_TEST_P(GpuCommandBufferTest, CollectivesOnAForeignChannelAreRejected) {
@@ -642,7 +674,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     ExecuteCommandsOfEitherModeInline, NestedIndirectDispatchAndArgumentsStayScoped,
     ReusableBuffersRunAgainAndCanBeReRecorded, OneShotBuffersAreRecordedOnce,
     IssuingAnUnendedBufferFails, BuffersOfAnotherDeviceAreRejected,
-    CollectivesOnAForeignChannelAreRejected);
+    BuffersAndExecutablesOfOtherBackendsAreRejected, CollectivesOnAForeignChannelAreRejected);
 
 }  // namespace gpuhal::gpu::testing
 

@@ -236,7 +236,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     GPUHAL_ASSIGN_OR_RETURN(uint32_t queue, SelectQueue(affinity, "QueueDealloca"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(waits, "QueueDealloca", "waits"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(signals, "QueueDealloca", "signals"));
-    auto* allocation = dynamic_cast<GpuBuffer<V>*>(&buffer);
+    auto* allocation = AsGpuBuffer<V>(buffer);
     if (!allocation || !allocation->IsReachableFrom(context_.vendor)) {
       return InvalidArgumentError("QueueDealloca: the buffer was not allocated by this ", V::kName,
                                   " device",

@@ -39,6 +39,9 @@ inline bool IsTextTarget(std::string_view target) {
 template <Vendor V>
 class NativeExecutable final : public Executable {
  public:
+  static constexpr char kTypeTag = 0;  // see Executable::TypeTag
+  const void* TypeTag() const override { return &kTypeTag; }
+
   static Result<Ref<Executable>> Load(const GpuContext<V>& context, const ExecutableParams& params);
 
   uint32_t entry_point_count() const override { return entry_point_count_; }

@@ -96,6 +96,11 @@ class Buffer : public RefCounted {
   // buffer. Returns the resolved length; OUT_OF_RANGE naming `what` otherwise.
   Result<size_t> ResolveRange(size_t offset, size_t length, const char* what) const;
 
+  // Lets a backend recognise its own allocations in one compare, as
+  // CommandBuffer::TypeTag does for command buffers: a final class that declares
+  // `static constexpr char kTypeTag = 0;` returns &kTypeTag. Null by default.
+  virtual const void* TypeTag() const { return nullptr; }
+
  protected:
   // For allocations: allocated_buffer() is the buffer itself.
   Buffer(Allocator& host_allocator, MemoryType memory_type, BufferUsage allowed_usage,

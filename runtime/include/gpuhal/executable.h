@@ -43,6 +43,10 @@ class Executable : public RefCounted {
   // NOT_FOUND naming the entry point and listing the available ones.
   Result<uint32_t> LookupEntryPoint(std::string_view name) const;
 
+  // Lets a backend recognise its own executables in one compare (see
+  // CommandBuffer::TypeTag); every dispatch resolves its executable. Null by default.
+  virtual const void* TypeTag() const { return nullptr; }
+
  protected:
   Executable() = default;
 };
