@@ -86,6 +86,33 @@ TEST_F(ResourceSetTest, ClearReleasesEverythingAndKeepsOneBlock) {
   EXPECT_EQ(pool_->free_block_count(), pool_->allocated_block_count());
 }
 
+// A small set clears only the cache sets its entries used; either way, nothing it
+// released may be taken for already retained afterwards.
+TEST_F(ResourceSetTest, AfterClearEverySmallSetsObjectIsRetainedAgain) {
+  std::vector<Ref<Counted>> objects;
+  for (int i = 0; i < 40; ++i) objects.push_back(MakeRef<Counted>(allocator_));
+  ResourceSet set(*pool_);
+  for (size_t count = 1; count <= 8; ++count) {
+    for (size_t first = 0; first + count <= objects.size(); first += count) {
+      for (size_t i = first; i < first + count; ++i) {
+        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
+        ASSERT_TRUE(set.Insert(objects[i].get()).ok());  // a repeat, caught by the cache
+      }
+      ASSERT_EQ(set.retained_count(), count);
+      set.Clear();
+      for (size_t i = first; i < first + count; ++i) {
+        ASSERT_EQ(objects[i]->ref_count_for_testing(), 1) << "object " << i;
+      }
+      // Each one retained again, as if never seen.
+      for (size_t i = first; i < first + count; ++i) {
+        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
+        ASSERT_EQ(objects[i]->ref_count_for_testing(), 2) << "object " << i;
+      }
+      set.Clear();
+    }
+  }
+}
+
 TEST_F(ResourceSetTest, NullIsIgnored) {
   ResourceSet set(*pool_);
   EXPECT_TRUE(set.Insert(nullptr).ok());
