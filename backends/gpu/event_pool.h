@@ -46,9 +46,17 @@ class PooledEvent {
   void Retain() { references_.fetch_add(1, std::memory_order_relaxed); }
   // The last release returns the event to its pool.
   void Release() {
+    PooledEvent* last = nullptr;
+    ReleaseInto(last);
+    if (last) pool_->ReturnAll(last);
+  }
+  // As Release, but the last release links the event onto `returns` instead, for the
+  // caller to give back with others under one lock (GpuEventPool::ReturnAll).
+  void ReleaseInto(PooledEvent*& returns) {
     const int32_t before = references_.fetch_sub(1, std::memory_order_acq_rel);
     if (before == 1) {
-      pool_->Return(this);
+      next_idle_ = returns;
+      returns = this;
     } else if (before <= 0) {
       pool_->over_releases_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -61,6 +69,7 @@ class PooledEvent {
   typename V::Event handle_;
   GpuEventPool<V>* pool_;
   std::atomic<int32_t> references_{0};
+  // The pool's idle list; before that, a chain of released events (ReleaseInto).
   PooledEvent* next_idle_ = nullptr;
   bool idle_ = false;  // guarded by the pool's mutex
 };
@@ -101,6 +110,44 @@ class GpuEventPool final : public RefCounted {
     event->references_.store(1, std::memory_order_relaxed);
     AddRef();
     return event;
+  }
+
+  // Takes back events whose last reference is gone, chained through next_idle_ (see
+  // PooledEvent::ReleaseInto): pooled up to the capacity, destroyed beyond it.
+  void ReturnAll(PooledEvent<V>* returned) {
+    PooledEvent<V>* surplus = nullptr;
+    size_t count = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (returned) {
+        PooledEvent<V>* event = std::exchange(returned, returned->next_idle_);
+        if (event->idle_) {
+          // Already back: its last release was counted before. Nothing more to give back.
+          over_releases_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        ++count;
+        --acquired_count_;
+        if (idle_count_ < capacity_) {
+          event->next_idle_ = idle_;
+          event->idle_ = true;
+          idle_ = event;
+          ++idle_count_;
+        } else {
+          --live_count_;
+          event->next_idle_ = surplus;
+          surplus = event;
+        }
+      }
+    }
+    // Returns may happen on any thread (a completion thread, or whoever drops the last
+    // semaphore reference), hence the explicit Current().
+    if (surplus) {
+      const bool device_current = binding_->Current().ok();
+      while (surplus) DestroyEvent(std::exchange(surplus, surplus->next_idle_), device_current);
+    }
+    // The references the events held on the pool; the last may destroy the pool.
+    while (count-- > 0) Release();
   }
 
   // Creates idle events until `count` are pooled (at most the capacity).
@@ -175,31 +222,6 @@ class GpuEventPool final : public RefCounted {
     allocator_.Free(event);
   }
 
-  void Return(PooledEvent<V>* event) {
-    bool keep = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (event->idle_) {
-        // Already back: its last release was counted before. Nothing more to give back.
-        over_releases_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      --acquired_count_;
-      if (idle_count_ < capacity_) {
-        event->next_idle_ = idle_;
-        event->idle_ = true;
-        idle_ = event;
-        ++idle_count_;
-        keep = true;
-      } else {
-        --live_count_;
-      }
-    }
-    // Returns may happen on any thread (a completion thread, or whoever drops the last
-    // semaphore reference), hence the explicit Current().
-    if (!keep) DestroyEvent(event, binding_->Current().ok());
-    Release();  // the reference the event held on the pool; may destroy the pool
-  }
 
   Allocator& allocator_;
   Ref<VendorBinding<V>> binding_;

@@ -28,6 +28,26 @@ TEST_F(EventPoolTest, ReleasedEventsAreReusedUpToTheCapacity) {
   EXPECT_EQ(pool_->over_release_count(), 0u);
 }
 
+// Releases gathered into one chain go back together: only last releases join it, and
+// what exceeds the capacity is destroyed, as with one-by-one returns.
+TEST_F(EventPoolTest, GatheredReleasesReturnTogetherUpToTheCapacity) {
+  PooledEvent<CudaVendor>* events[6];
+  for (auto& event : events) event = *pool_->Acquire();
+  events[0]->Retain();  // still held elsewhere: its release below is not the last
+  PooledEvent<CudaVendor>* returns = nullptr;
+  for (auto* event : events) event->ReleaseInto(returns);
+  EXPECT_EQ(pool_->acquired_count(), 6u);  // nothing went back yet
+  ASSERT_NE(returns, nullptr);
+  pool_->ReturnAll(returns);
+  EXPECT_EQ(pool_->acquired_count(), 1u);
+  EXPECT_EQ(pool_->idle_count(), 4u);  // one was destroyed past the capacity
+  EXPECT_EQ(pool_->live_count(), 5u);
+  events[0]->Release();
+  EXPECT_EQ(pool_->acquired_count(), 0u);
+  EXPECT_EQ(pool_->live_count(), 4u);
+  EXPECT_EQ(pool_->over_release_count(), 0u);
+}
+
 TEST_F(EventPoolTest, SharedEventReturnsOnlyAtTheLastRelease) {
   PooledEvent<CudaVendor>* event = *pool_->Acquire();
   event->Retain();

@@ -692,16 +692,18 @@ class ActionScheduler {
     });
     QueueAction<V>* recycled = nullptr;
     size_t recycled_count = 0;
+    PooledEvent<V>* returned_events = nullptr;
     while (finished) {
       QueueAction<V>& action = *std::exchange(finished, finished->next);
       action.next = nullptr;
-      ReleaseResources(action);
+      ReleaseResources(action, &returned_events);
       if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
       ResetForReuse(action);
       action.next = recycled;
       recycled = &action;
       ++recycled_count;
     }
+    if (returned_events) events_.ReturnAll(returned_events);
     if (recycled) {
       QueueAction<V>* last = recycled;
       while (last->next) last = last->next;
@@ -747,11 +749,20 @@ class ActionScheduler {
     ReleaseAction(action);
   }
 
-  void ReleaseResources(QueueAction<V>& action) {
+  // With `returns`, events whose last reference goes are linked there for the caller to
+  // give back together (GpuEventPool::ReturnAll); otherwise each goes back at once.
+  void ReleaseResources(QueueAction<V>& action, PooledEvent<V>** returns = nullptr) {
+    auto release = [&](PooledEvent<V>* event) {
+      if (returns) {
+        event->ReleaseInto(*returns);
+      } else {
+        event->Release();
+      }
+    };
     for (Wait& wait : action.waits) {
-      if (wait.event) std::exchange(wait.event, nullptr)->Release();
+      if (wait.event) release(std::exchange(wait.event, nullptr));
     }
-    if (action.completion_event) std::exchange(action.completion_event, nullptr)->Release();
+    if (action.completion_event) release(std::exchange(action.completion_event, nullptr));
     action.deallocation = nullptr;
     // May drop the last references to semaphores, buffers and command buffers.
     action.resources.Clear();
