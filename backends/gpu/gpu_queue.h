@@ -14,6 +14,7 @@
 #ifndef GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 #define GPUHAL_BACKENDS_GPU_GPU_QUEUE_H_
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -137,6 +138,8 @@ class GpuQueue final : public RefCounted {
     in_flight_tail_ = &action;
     in_flight_empty_.store(false, std::memory_order_relaxed);
     ++in_flight_count_;
+    issue_records_[issue_record_count_++ % kIssueRecords] =
+        IssueRecord{action.sequence, action.issued_at, action.completion_event->handle()};
     issued_count_.fetch_add(1, std::memory_order_release);
     // The completion thread sets and clears the flag under mutex_, around its wait.
     if (completion_sleeping_.load(std::memory_order_relaxed)) work_available_.notify_one();
@@ -397,31 +400,46 @@ class GpuQueue final : public RefCounted {
     if (!pacing_->ObserveSparsely(now)) return false;
     const uint64_t published = completed_through_.load(std::memory_order_relaxed);
     // The newest action old enough to be probably done, and not yet published. Actions
-    // after the published point are removed only by this thread, so it stays valid.
-    QueueAction<V>* settled = nullptr;
-    QueueAction<V>* oldest = nullptr;
+    // after the published point are removed only by this thread, so its event stays
+    // recorded for it. Read from the issue records, not the actions: the submitting
+    // thread writes the actions again when it retires them, and every line this thread
+    // had read would then have to be taken back from its cache.
+    IssueRecord settled{};
+    IssueRecord oldest{};
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (QueueAction<V>* action = in_flight_head_; action; action = action->next) {
-        if (action->sequence <= published) continue;
-        if (!oldest) oldest = action;
-        if (now - action->issued_at < CompletionPacing::kSettle) break;
-        settled = action;
+      auto visit = [&](const IssueRecord& record) {
+        if (record.sequence <= published) return true;
+        if (oldest.sequence == 0) oldest = record;
+        if (now - record.issued_at < CompletionPacing::kSettle) return false;
+        settled = record;
+        return true;
+      };
+      if (in_flight_count_ <= kIssueRecords) {
+        for (uint64_t i = issue_record_count_ - in_flight_count_; i < issue_record_count_; ++i) {
+          if (!visit(issue_records_[i % kIssueRecords])) break;
+        }
+      } else {
+        for (QueueAction<V>* action = in_flight_head_; action; action = action->next) {
+          if (!visit({action->sequence, action->issued_at, action->completion_event->handle()})) {
+            break;
+          }
+        }
       }
     }
-    if (settled) {
-      Result<bool> done = binding_->vendor().QueryEvent(settled->completion_event->handle());
+    if (settled.sequence != 0) {
+      Result<bool> done = binding_->vendor().QueryEvent(settled.event);
       if (!done.ok()) return false;
-      if (!*done && oldest != settled) {
+      if (!*done && oldest.sequence != settled.sequence) {
         // The GPU is behind the issues: publish what it has finished one action at a
         // time, so that a long run on a busy GPU does not hold everything it has done.
         settled = oldest;
-        done = binding_->vendor().QueryEvent(settled->completion_event->handle());
+        done = binding_->vendor().QueryEvent(settled.event);
         if (!done.ok()) return false;
       }
       // Everything issued before it on this stream has completed too. The submitting
       // thread has until the next observation to take it.
-      if (*done) completed_through_.store(settled->sequence, std::memory_order_release);
+      if (*done) completed_through_.store(settled.sequence, std::memory_order_release);
     }
     std::this_thread::sleep_for(CompletionPacing::kSparseInterval);
     return true;
@@ -623,6 +641,16 @@ class GpuQueue final : public RefCounted {
   std::condition_variable work_available_;
   QueueAction<V>* in_flight_head_ = nullptr;
   QueueAction<V>* in_flight_tail_ = nullptr;
+  // What sparse observation needs of the last kIssueRecords actions linked in flight, by
+  // link count: the in-flight list is always the last in_flight_count_ of them.
+  struct IssueRecord {
+    uint64_t sequence = 0;  // 0: none
+    Clock::time_point issued_at{};
+    typename V::Event event{};
+  };
+  static constexpr size_t kIssueRecords = 64;
+  std::array<IssueRecord, kIssueRecords> issue_records_{};
+  uint64_t issue_record_count_ = 0;
   // Whether in_flight_head_ is null; written under mutex_, read without it by Issue
   // (IssueInProgress), where a stale answer costs at most an early wake-up (one missed,
   // or one not needed).
