@@ -333,12 +333,17 @@ class GpuQueue final : public RefCounted {
       {
         std::unique_lock<std::mutex> lock(mutex_);
         const uint64_t started = issue_counts_.load() & kIssuesStartedMask;
-        completion_sleeping_.store(true);
-        work_available_.wait(lock, [&] {
+        auto has_work = [&] {
           return (in_flight_head_ && !paused_) || (stopping_ && !in_flight_head_) ||
                  (issue_counts_.load() & kIssuesStartedMask) != started;
-        });
-        completion_sleeping_.store(false);
+        };
+        // The flag is raised only to block: an issuer that sees it takes this lock to
+        // notify, and most passes (work in flight) do not block at all.
+        if (!has_work()) {
+          completion_sleeping_.store(true);
+          work_available_.wait(lock, has_work);
+          completion_sleeping_.store(false);
+        }
         if (!in_flight_head_ || paused_) {
           if (stopping_ && !in_flight_head_) return;
           continue;  // woken by an issue starting: watch for it
