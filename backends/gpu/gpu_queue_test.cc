@@ -320,6 +320,26 @@ TEST_P(GpuQueueTest, PausedCompletionIsNotRetiredBySubmissions) {
   diagnostics(*device_).ForceSparseCompletionForTesting(false);
 }
 
+// Sparse observation reads what it needs from a ring of the last 64 issues; with more
+// in flight it walks the in-flight list instead, and both must find the work done.
+TEST_P(GpuQueueTest, SparseCompletionFindsWorkDoneBeyondItsIssueRecords) {
+  diagnostics(*device_).ForceSparseCompletionForTesting(true);
+  diagnostics(*device_).SetCompletionPausedForTesting(true);
+  Ref<Semaphore> done = DeviceSemaphore();
+  constexpr uint64_t kIssues = 150;
+  for (uint64_t value = 1; value <= kIssues; ++value) {
+    ASSERT_TRUE(Barrier({}, {{done.get(), value}}).ok());
+  }
+  // The deterministic simulated GPU runs only when the host synchronizes, which sparse
+  // observation never does.
+  if (!threaded()) LetDeviceRun(*device_);
+  EXPECT_EQ(counts().in_flight_actions, kIssues);
+  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ASSERT_TRUE(WaitLong(*done, kIssues).ok());
+  ExpectQuiescent(*device_);
+  diagnostics(*device_).ForceSparseCompletionForTesting(false);
+}
+
 // Reference mistake 2: one wait matching several signals must take exactly one event.
 TEST_P(GpuQueueTest, OneWaitMatchingSeveralSignalsTakesOneEvent) {
   const GpuDeviceCounts initial = counts();
