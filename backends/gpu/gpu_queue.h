@@ -206,8 +206,7 @@ class GpuQueue final : public RefCounted {
     uint64_t bound = UINT64_MAX;
     for (GpuQueue* queue : queues) {
       uint64_t first_not_done = UINT64_MAX;
-      if (queue->HasUnretiredPublished() &&
-          !queue->retiring_.exchange(true, std::memory_order_acquire)) {
+      if (queue->HasUnretiredPublished() && queue->TryTakeRetireToken()) {
         queue->detached_ = queue->DetachPublished(first_not_done);
         queue->detached_holder_ = true;
       } else {
@@ -238,7 +237,7 @@ class GpuQueue final : public RefCounted {
       } else if (queue->detached_through_ > queue->retired_through_.load(std::memory_order_relaxed)) {
         queue->retired_through_.store(queue->detached_through_, std::memory_order_relaxed);
       }
-      queue->retiring_.store(false, std::memory_order_release);
+      queue->ReturnRetireToken();
     }
     retiring_here = false;
   }
@@ -365,28 +364,23 @@ class GpuQueue final : public RefCounted {
   }
 
   // Exclusive right to remove in-flight entries: the completion thread, or a submitting
-  // thread retiring what the completion thread found done (RetireCompletedInline).
+  // thread retiring what the completion threads found done (RetireCompletedInline, which
+  // takes the tokens of several queues for one pass with TryTakeRetireToken).
+  bool TryTakeRetireToken() { return !retiring_.exchange(true, std::memory_order_acquire); }
+  void ReturnRetireToken() { retiring_.store(false, std::memory_order_release); }
+
+  // Holds the retire token for its scope, waiting for it.
   class RetireToken {
    public:
-    // Waits for the token.
-    explicit RetireToken(GpuQueue& queue) : queue_(&queue) {
-      while (queue_->retiring_.exchange(true, std::memory_order_acquire)) {
-        std::this_thread::yield();
-      }
+    explicit RetireToken(GpuQueue& queue) : queue_(queue) {
+      while (!queue_.TryTakeRetireToken()) std::this_thread::yield();
     }
-    // Takes the token if it is free; held() says whether it was.
-    RetireToken(GpuQueue& queue, std::try_to_lock_t) : queue_(&queue) {
-      if (queue_->retiring_.exchange(true, std::memory_order_acquire)) queue_ = nullptr;
-    }
-    ~RetireToken() {
-      if (queue_) queue_->retiring_.store(false, std::memory_order_release);
-    }
-    bool held() const { return queue_ != nullptr; }
+    ~RetireToken() { queue_.ReturnRetireToken(); }
     RetireToken(const RetireToken&) = delete;
     RetireToken& operator=(const RetireToken&) = delete;
 
    private:
-    GpuQueue* queue_;
+    GpuQueue& queue_;
   };
 
   // One sparse observation (completion_pacing.h), when the pacing calls for one: returns

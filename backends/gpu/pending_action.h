@@ -595,6 +595,7 @@ class ActionScheduler {
     RetirementBatch& operator=(const RetirementBatch&) = delete;
 
     ActionScheduler& scheduler() const { return scheduler_; }
+    bool empty() const { return advance_count_ == 0 && !finished_; }
     static RetirementBatch* active() { return active_; }
     static void SetActive(RetirementBatch* batch) { active_ = batch; }
 
@@ -684,6 +685,7 @@ class ActionScheduler {
   // actions issue from here), which must not defer into the batch being flushed: it is
   // inactive meanwhile.
   void FlushBatch(RetirementBatch& batch) {
+    if (batch.empty()) return;  // most submissions retire nothing
     const bool was_active = RetirementBatch::active() == &batch;
     if (was_active) RetirementBatch::SetActive(nullptr);
     QueueAction<V>* finished = batch.Take([](GpuSemaphore<V>& semaphore, uint64_t value) {
