@@ -53,7 +53,14 @@ class PooledEvent {
   // As Release, but the last release links the event onto `returns` instead, for the
   // caller to give back with others under one lock (GpuEventPool::ReturnAll).
   void ReleaseInto(PooledEvent*& returns) {
-    const int32_t before = references_.fetch_sub(1, std::memory_order_acq_rel);
+    // Only a holder takes another reference (Retain), so a holder that finds the count at
+    // one is the only one and skips the read-modify-write.
+    int32_t before = references_.load(std::memory_order_acquire);
+    if (before == 1) {
+      references_.store(0, std::memory_order_relaxed);
+    } else {
+      before = references_.fetch_sub(1, std::memory_order_acq_rel);
+    }
     if (before == 1) {
       next_idle_ = returns;
       returns = this;

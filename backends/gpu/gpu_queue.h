@@ -140,7 +140,9 @@ class GpuQueue final : public RefCounted {
     ++in_flight_count_;
     issue_records_[issue_record_count_++ % kIssueRecords] =
         IssueRecord{action.sequence, action.issued_at, action.completion_event->handle()};
-    issued_count_.fetch_add(1, std::memory_order_release);
+    // Written only here, under mutex_: no read-modify-write needed.
+    issued_count_.store(issued_count_.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
     // The completion thread sets and clears the flag under mutex_, around its wait.
     if (completion_sleeping_.load(std::memory_order_relaxed)) work_available_.notify_one();
     return OkStatus();

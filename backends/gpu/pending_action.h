@@ -89,9 +89,9 @@ class ActionScheduler {
   // waits: the submitting thread shares that lock with the completion threads, and on a
   // large host each acquisition after theirs costs a cache-line transfer.
   Status Submit(const ActionRequest<V>& request) {
-    // Counted before it looks for device signals: see IssueChain.
-    resolving_or_pending_.fetch_add(1);
     std::unique_lock<std::mutex> lock(mutex_);
+    // Counted before it looks for device signals: see IssueChain.
+    CountResolvingOrPendingLocked(+1);
     ++live_actions_;
     QueueAction<V>* action = nullptr;
     if (idle_) {
@@ -103,8 +103,8 @@ class ActionScheduler {
       lock.lock();
       if (!action) {
         --live_actions_;
+        CountResolvingOrPendingLocked(-1);
         lock.unlock();
-        resolving_or_pending_.fetch_sub(1);
         return ResourceExhaustedError("queue submission: the host allocator could not provide ",
                                       sizeof(QueueAction<V>), " bytes");
       }
@@ -114,14 +114,14 @@ class ActionScheduler {
     // Fill takes no lock but the arena's block pool's, and runs no callbacks.
     Status status = Fill(*action, request);
     if (!status.ok()) {
+      CountResolvingOrPendingLocked(-1);
       lock.unlock();
-      resolving_or_pending_.fetch_sub(1);
       Finish(*action);
       return status;
     }
     const Resolution resolution = ResolveLocked(*action);
+    if (resolution != Resolution::kPending) CountResolvingOrPendingLocked(-1);
     lock.unlock();
-    if (resolution != Resolution::kPending) resolving_or_pending_.fetch_sub(1);
     if (resolution == Resolution::kIssue) {
       action->next = nullptr;
       status = IssueChain(action);
@@ -200,13 +200,24 @@ class ActionScheduler {
     action.references.fetch_add(1, std::memory_order_relaxed);
   }
   void ReleaseAction(QueueAction<V>& action) {
-    if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (!DropReference(action)) return;
     ResetForReuse(action);
     std::lock_guard<std::mutex> lock(mutex_);
     action.next = idle_;
     idle_ = &action;
     ++idle_count_;
     if (--live_actions_ == 0) all_idle_.notify_all();
+  }
+
+  // Drops one of the caller's references to `action`; returns whether it was the last.
+  // Only a holder takes another reference, so a holder that finds the count at one is
+  // the only one and skips the read-modify-write (most actions are released once).
+  static bool DropReference(QueueAction<V>& action) {
+    if (action.references.load(std::memory_order_acquire) == 1) {
+      action.references.store(0, std::memory_order_relaxed);
+      return true;
+    }
+    return action.references.fetch_sub(1, std::memory_order_acq_rel) == 1;
   }
 
   // After the last reference: nothing touches the wait slots any more, so the arena can go.
@@ -447,6 +458,19 @@ class ActionScheduler {
     return ready;
   }
 
+  // The count IssueChain reads without the scheduler's lock to skip RetryDeviceWaits.
+  // Changed only under that lock, so with plain loads and stores: an issue announces a
+  // device signal under the semaphore's signal lock, and a resolution looks for one under
+  // the same lock after raising the count. When the resolution looked first, the
+  // announcing thread acquired that lock after it, and so sees the raised count when it
+  // reads it afterwards; when the announcement came first, the resolution finds it. An
+  // action that no announcement can serve (one of its waits is on a semaphore of another
+  // kind) never looks, and needs no retry either.
+  void CountResolvingOrPendingLocked(int delta) {
+    const size_t count = resolving_or_pending_.load(std::memory_order_relaxed);
+    resolving_or_pending_.store(delta > 0 ? count + 1 : count - 1, std::memory_order_relaxed);
+  }
+
   void LinkPendingLocked(QueueAction<V>& action) {
     action.pending = true;
     action.pending_next = nullptr;
@@ -456,7 +480,7 @@ class ActionScheduler {
     ++pending_count_;
   }
   void UnlinkPendingLocked(QueueAction<V>& action) {
-    resolving_or_pending_.fetch_sub(1);
+    CountResolvingOrPendingLocked(-1);
     action.pending = false;
     (action.pending_previous ? action.pending_previous->pending_next : pending_head_) =
         action.pending_next;
@@ -489,12 +513,13 @@ class ActionScheduler {
         Fail(action);
       }
       // Retrying takes the scheduler's lock; with no action pending or being resolved
-      // there is nothing to retry. An action that starts resolving after the count was
-      // read here sees the announced signals itself (the count is raised before it looks,
-      // and both sides are sequentially consistent).
+      // there is nothing to retry (see CountResolvingOrPendingLocked for why a count of
+      // zero read here cannot miss one).
       if (!chain && announced_since_retry) {
         announced_since_retry = false;
-        if (resolving_or_pending_.load() != 0) chain = RetryDeviceWaits();
+        if (resolving_or_pending_.load(std::memory_order_relaxed) != 0) {
+          chain = RetryDeviceWaits();
+        }
       }
     }
     return first_error;
@@ -516,6 +541,7 @@ class ActionScheduler {
     // GPU-side waits passed when the producing work ended; whether it succeeded shows
     // in the semaphore, once the producer's own completion has been observed.
     action.completion_checks.store(1, std::memory_order_relaxed);
+    bool check_enqueued = false;
     for (Wait& wait : action.waits) {
       if (wait.state != WaitState::kDeviceEvent) continue;
       // Usually the producer was retired first: its value shows without the lock.
@@ -530,11 +556,20 @@ class ActionScheduler {
       action.completion_checks.fetch_add(1, std::memory_order_relaxed);
       Result<TimelineSemaphore::Acquisition> acquired =
           wait.semaphore->AcquireTimepoint(wait.completion_check);
-      if (acquired.ok() && *acquired == TimelineSemaphore::Acquisition::kEnqueued) continue;
+      if (acquired.ok() && *acquired == TimelineSemaphore::Acquisition::kEnqueued) {
+        check_enqueued = true;
+        continue;
+      }
       CompletionChecked(action, acquired.status());
       ReleaseAction(action);
     }
-    CompletionChecked(action, OkStatus());
+    if (check_enqueued) {
+      CompletionChecked(action, OkStatus());
+    } else {
+      // Usual in a chain: no check is outstanding, so this thread's is the last.
+      action.completion_checks.store(0, std::memory_order_relaxed);
+      CompletionChecksDone(action);
+    }
   }
 
   static void OnCompletionCheck(void* user_data, TimelineSemaphore::Timepoint&,
@@ -552,6 +587,12 @@ class ActionScheduler {
     }
     // The last check: every other check's write of the failure came before its decrement.
     if (action.completion_checks.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    CompletionChecksDone(action);
+  }
+
+  // Once no completion check is outstanding: advances the action's signals, or fails
+  // them when a check found a failure.
+  void CompletionChecksDone(QueueAction<V>& action) {
     RetirementBatch* batch = ActiveBatch();
     if (batch && action.failure.ok() && batch->Defer(action)) return;
     if (batch) FlushBatch(*batch);  // what the batch holds came first
@@ -699,7 +740,7 @@ class ActionScheduler {
       QueueAction<V>& action = *std::exchange(finished, finished->next);
       action.next = nullptr;
       ReleaseResources(action, &returned_events);
-      if (action.references.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+      if (!DropReference(action)) continue;
       ResetForReuse(action);
       action.next = recycled;
       recycled = &action;
@@ -785,7 +826,7 @@ class ActionScheduler {
   size_t live_actions_ = 0;
   uint64_t device_event_waits_ = 0;
   uint64_t host_value_waits_ = 0;
-  // Actions in Resolve plus those pending.
+  // Actions being resolved plus those pending (CountResolvingOrPendingLocked).
   std::atomic<size_t> resolving_or_pending_{0};
 };
 
