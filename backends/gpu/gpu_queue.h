@@ -197,8 +197,8 @@ class GpuQueue final : public RefCounted {
     // every submission.
     bool any_news = false;
     for (GpuQueue* queue : queues) {
-      const uint64_t published = queue->completed_through_.load(std::memory_order_acquire);
-      any_news |= published > queue->retired_through_.load(std::memory_order_relaxed) &&
+      const uint64_t published = queue->UnretiredPublished();
+      any_news |= published != 0 &&
                   published != queue->inline_seen_published_.load(std::memory_order_relaxed);
     }
     if (!any_news) return;
@@ -470,10 +470,12 @@ class GpuQueue final : public RefCounted {
     }
   }
 
-  bool HasUnretiredPublished() const {
-    return completed_through_.load(std::memory_order_acquire) >
-           retired_through_.load(std::memory_order_relaxed);
+  // completed_through_ when it is past what has been retired; 0 otherwise.
+  uint64_t UnretiredPublished() const {
+    const uint64_t published = completed_through_.load(std::memory_order_acquire);
+    return published > retired_through_.load(std::memory_order_relaxed) ? published : 0;
   }
+  bool HasUnretiredPublished() const { return UnretiredPublished() != 0; }
 
   // The sequence of the oldest action in flight; UINT64_MAX when none is.
   uint64_t oldest_in_flight_sequence() const {

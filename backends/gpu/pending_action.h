@@ -202,11 +202,19 @@ class ActionScheduler {
   void ReleaseAction(QueueAction<V>& action) {
     if (!DropReference(action)) return;
     ResetForReuse(action);
+    action.next = nullptr;
+    RecycleActions(&action, &action, 1);
+  }
+
+  // Puts `count` reset actions, chained from `first` to `last` through `next`, back on
+  // the free list under one acquisition of the lock.
+  void RecycleActions(QueueAction<V>* first, QueueAction<V>* last, size_t count) {
     std::lock_guard<std::mutex> lock(mutex_);
-    action.next = idle_;
-    idle_ = &action;
-    ++idle_count_;
-    if (--live_actions_ == 0) all_idle_.notify_all();
+    last->next = idle_;
+    idle_ = first;
+    idle_count_ += count;
+    live_actions_ -= count;
+    if (live_actions_ == 0) all_idle_.notify_all();
   }
 
   // Drops one of the caller's references to `action`; returns whether it was the last.
@@ -641,10 +649,8 @@ class ActionScheduler {
     static void SetActive(RetirementBatch* batch) { active_ = batch; }
 
     bool Reaches(const TimelineSemaphore* semaphore, uint64_t value) const {
-      for (size_t i = 0; i < advance_count_; ++i) {
-        if (advances_[i].semaphore == semaphore) return advances_[i].value >= value;
-      }
-      return false;
+      const DeferredAdvance* advance = Find(semaphore);
+      return advance && advance->value >= value;
     }
 
     // Takes `action` (checked, not failed) into the batch; false when it cannot be
@@ -697,11 +703,14 @@ class ActionScheduler {
     };
     static constexpr size_t kMaxSemaphores = 8;
 
-    DeferredAdvance* Find(const GpuSemaphore<V>* semaphore) {
+    const DeferredAdvance* Find(const TimelineSemaphore* semaphore) const {
       for (size_t i = 0; i < advance_count_; ++i) {
         if (advances_[i].semaphore == semaphore) return &advances_[i];
       }
       return nullptr;
+    }
+    DeferredAdvance* Find(const TimelineSemaphore* semaphore) {
+      return const_cast<DeferredAdvance*>(std::as_const(*this).Find(semaphore));
     }
 
     static inline thread_local RetirementBatch* active_ = nullptr;
@@ -734,6 +743,7 @@ class ActionScheduler {
       semaphore.AdvanceFromDevice(value).IgnoreError();
     });
     QueueAction<V>* recycled = nullptr;
+    QueueAction<V>* recycled_last = nullptr;
     size_t recycled_count = 0;
     PooledEvent<V>* returned_events = nullptr;
     while (finished) {
@@ -744,19 +754,11 @@ class ActionScheduler {
       ResetForReuse(action);
       action.next = recycled;
       recycled = &action;
+      if (!recycled_last) recycled_last = &action;
       ++recycled_count;
     }
     if (returned_events) events_.ReturnAll(returned_events);
-    if (recycled) {
-      QueueAction<V>* last = recycled;
-      while (last->next) last = last->next;
-      std::lock_guard<std::mutex> lock(mutex_);
-      last->next = idle_;
-      idle_ = recycled;
-      idle_count_ += recycled_count;
-      live_actions_ -= recycled_count;
-      if (live_actions_ == 0) all_idle_.notify_all();
-    }
+    if (recycled) RecycleActions(recycled, recycled_last, recycled_count);
     if (was_active) RetirementBatch::SetActive(&batch);
   }
 
