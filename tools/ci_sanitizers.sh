@@ -42,7 +42,8 @@ if [[ " $stages " == *" tsan "* ]]; then
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DGPUHAL_SANITIZER=thread \
     -DGPUHAL_BUILD_TOOLS=OFF -DGPUHAL_CONFORMANCE_PTX=OFF >/dev/null
   tsan_tests=(runtime_timeline_semaphore_test runtime_host_event_test
-              runtime_wait_semaphores_test backends_gpu_gpu_queue_test
+              runtime_wait_semaphores_test runtime_holder_reference_test
+              backends_gpu_gpu_queue_test
               fuzz_timeline_properties_test)
   cmake --build "$tsan_dir" -j "$jobs" --target "${tsan_tests[@]}"
   echo "== TSan: built in $(elapsed)"
@@ -63,10 +64,11 @@ if [[ " $stages " == *" tsan "* ]]; then
   run_tsan runtime_timeline_semaphore_test '*'
   run_tsan runtime_host_event_test '*'
   run_tsan runtime_wait_semaphores_test '*'
+  run_tsan runtime_holder_reference_test '*'
   run_tsan backends_gpu_gpu_queue_test '*threaded*'
   GPUHAL_PROPERTY_SCHEDULE=threaded GPUHAL_PROPERTY_PROGRAMS="$tsan_programs" \
     GPUHAL_PROPERTY_TRACE_DIR="$tsan_dir" run_tsan fuzz_timeline_properties_test '*'
-  echo "== TSan stage: clean (semaphore, queue and property suites, threaded schedule," \
+  echo "== TSan stage: clean (semaphore, reference, queue and property suites, threaded schedule," \
        "$tsan_programs programs per property) in $(elapsed)"
 fi
 

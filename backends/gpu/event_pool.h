@@ -26,6 +26,7 @@
 #include "backends/gpu/vendor.h"
 #include "backends/gpu/vendor_binding.h"
 #include "gpuhal/allocator.h"
+#include "gpuhal/core/holder_reference.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/status.h"
 
@@ -53,14 +54,8 @@ class PooledEvent {
   // As Release, but the last release links the event onto `returns` instead, for the
   // caller to give back with others under one lock (GpuEventPool::ReturnAll).
   void ReleaseInto(PooledEvent*& returns) {
-    // Only a holder takes another reference (Retain), so a holder that finds the count at
-    // one is the only one and skips the read-modify-write.
-    int32_t before = references_.load(std::memory_order_acquire);
-    if (before == 1) {
-      references_.store(0, std::memory_order_relaxed);
-    } else {
-      before = references_.fetch_sub(1, std::memory_order_acq_rel);
-    }
+    // Only a holder takes another reference (Retain).
+    const int32_t before = DropHolderReference(references_);
     if (before == 1) {
       next_idle_ = returns;
       returns = this;

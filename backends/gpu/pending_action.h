@@ -44,6 +44,7 @@
 #include "gpuhal/allocator.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/block_pool.h"
+#include "gpuhal/core/holder_reference.h"
 #include "gpuhal/core/timeline_semaphore.h"
 #include "gpuhal/semaphore.h"
 #include "gpuhal/status.h"
@@ -202,7 +203,6 @@ class ActionScheduler {
   void ReleaseAction(QueueAction<V>& action) {
     if (!DropReference(action)) return;
     ResetForReuse(action);
-    action.next = nullptr;
     RecycleActions(&action, &action, 1);
   }
 
@@ -218,14 +218,9 @@ class ActionScheduler {
   }
 
   // Drops one of the caller's references to `action`; returns whether it was the last.
-  // Only a holder takes another reference, so a holder that finds the count at one is
-  // the only one and skips the read-modify-write (most actions are released once).
+  // Only a holder takes another reference (RetainAction).
   static bool DropReference(QueueAction<V>& action) {
-    if (action.references.load(std::memory_order_acquire) == 1) {
-      action.references.store(0, std::memory_order_relaxed);
-      return true;
-    }
-    return action.references.fetch_sub(1, std::memory_order_acq_rel) == 1;
+    return DropHolderReference(action.references) == 1;
   }
 
   // After the last reference: nothing touches the wait slots any more, so the arena can go.
@@ -474,9 +469,10 @@ class ActionScheduler {
   // reads it afterwards; when the announcement came first, the resolution finds it. An
   // action that no announcement can serve (one of its waits is on a semaphore of another
   // kind) never looks, and needs no retry either.
-  void CountResolvingOrPendingLocked(int delta) {
-    const size_t count = resolving_or_pending_.load(std::memory_order_relaxed);
-    resolving_or_pending_.store(delta > 0 ? count + 1 : count - 1, std::memory_order_relaxed);
+  void CountResolvingOrPendingLocked(ptrdiff_t delta) {
+    resolving_or_pending_.store(
+        resolving_or_pending_.load(std::memory_order_relaxed) + static_cast<size_t>(delta),
+        std::memory_order_relaxed);
   }
 
   void LinkPendingLocked(QueueAction<V>& action) {
