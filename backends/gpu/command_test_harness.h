@@ -18,6 +18,7 @@
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/vendor_binding.h"
 #include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/engine/engine.h"
 #include "fakes/engine/kernel_registry.h"
 #include "gpuhal/allocator.h"
 #include "gpuhal/core/block_pool.h"
@@ -130,6 +131,8 @@ inline std::string FakeModuleImage(std::span<const std::string> kernels) {
 // runtime's vector types, which clash with HIP's), so each vendor's tests build apart.
 //   static constexpr const char* kName;
 //   static Result<Ref<RefCounted>> Create(V& vendor);  // fills vendor.symbols
+//   static fake::Engine& EngineOf(RefCounted& platform);  // what Create returned
+//   static fake::FaultRule LaunchFailureRule();  // fails the next kernel launch
 template <Vendor V>
 struct FakePlatform;
 
@@ -163,6 +166,7 @@ class FakeGpu {
   }
 
   const V& vendor() const { return context_.vendor; }
+  fake::Engine& engine() { return FakePlatform<V>::EngineOf(*platform_); }
   const GpuContext<V>& context() const { return context_; }
   typename V::Stream stream() const { return stream_; }
   CountingAllocator& allocator() { return allocator_; }

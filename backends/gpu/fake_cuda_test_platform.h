@@ -5,6 +5,7 @@
 #include "backends/cuda/cuda_vendor.h"
 #include "backends/cuda/nccl_collective_api.h"  // the command buffers record collectives
 #include "backends/gpu/command_test_harness.h"
+#include "fakes/drivers/fake_drivers.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 
 namespace gpuhal::gpu::testing {
@@ -18,6 +19,12 @@ struct FakePlatform<cuda::CudaVendor> {
     vendor.symbols = &platform->cuda_symbols();
     return Ref<RefCounted>(std::move(platform));
   }
+  // The simulated GPU behind a platform Create returned, to inject faults into.
+  static fake::Engine& EngineOf(RefCounted& platform) {
+    return static_cast<fake::FakeCudaPlatform&>(platform).engine();
+  }
+  // Makes the next kernel launch fail as a faulting launch does.
+  static fake::FaultRule LaunchFailureRule() { return fake::FakeCudaLaunchFailureRule("cuLaunchKernel"); }
 };
 
 }  // namespace gpuhal::gpu::testing

@@ -5,6 +5,7 @@
 #include "backends/gpu/command_test_harness.h"
 #include "backends/hip/rccl_collective_api.h"  // the command buffers record collectives
 #include "backends/hip/hip_vendor.h"
+#include "fakes/drivers/fake_drivers.h"
 #include "fakes/hip/fake_hip_platform.h"
 
 namespace gpuhal::gpu::testing {
@@ -17,6 +18,12 @@ struct FakePlatform<hip::HipVendor> {
     vendor.symbols = &platform->hip_symbols();
     return Ref<RefCounted>(std::move(platform));
   }
+  // The simulated GPU behind a platform Create returned, to inject faults into.
+  static fake::Engine& EngineOf(RefCounted& platform) {
+    return static_cast<fake::FakeHipPlatform&>(platform).engine();
+  }
+  // Makes the next kernel launch fail as a faulting launch does.
+  static fake::FaultRule LaunchFailureRule() { return fake::FakeHipLaunchFailureRule("hipModuleLaunchKernel"); }
 };
 
 }  // namespace gpuhal::gpu::testing

@@ -8,6 +8,7 @@
 #include "backends/gpu/graph_command_buffer.h"
 #include "backends/gpu/native_executable.h"
 #include "backends/gpu/stream_command_buffer.h"
+#include "backends/gpu/stream_replay_plan.h"
 #include "backends/gpu/vendor.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/deferred_command_buffer.h"
@@ -47,6 +48,26 @@ Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
   return Ref<CommandBuffer>(std::move(validating));
 }
 
+// The plan of `recording` for `vendor`'s device (stream_replay_plan.h), prepared on the
+// first submission of a reusable recording; null when the recording is replayed instead
+// (one-shot, another device's plan, or not preparable).
+template <Vendor V>
+const StreamReplayPlan<V>* PreparedStreamReplay(const V& vendor,
+                                                DeferredCommandBuffer& recording) {
+  if (recording.params().usage != CommandBufferUsage::kReusable) return nullptr;
+  if (const auto* plan = StreamReplayPlan<V>::Find(recording, vendor)) return plan;
+  const void* prepared = recording.PrepareOnce(&StreamReplayPlan<V>::kKind, [&](Arena& arena) {
+    StreamPlanBuilder<V> builder(arena, vendor);
+    StreamCommandBuffer<V> preparer(vendor, recording.params(), builder);
+    // A replay that fails here fails the same way when replayed, which reports it.
+    const Status replayed =
+        recording.Replay(preparer, &StreamPlanBuilder<V>::NoteCommand, &builder);
+    return replayed.ok() ? builder.Finish() : nullptr;
+  });
+  const auto* plan = static_cast<const StreamReplayPlan<V>*>(prepared);
+  return plan && plan->Serves(vendor) ? plan : nullptr;
+}
+
 template <Vendor V>
 Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_buffer,
                           typename V::Stream stream, CollectiveChannelSet<V>* channels) {
@@ -61,6 +82,9 @@ Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_b
     if (!deferred->is_recorded()) {
       return FailedPreconditionError(
           "submitting a command buffer that has not ended recording; call End() first");
+    }
+    if (const StreamReplayPlan<V>* plan = PreparedStreamReplay(context.vendor, *deferred)) {
+      return plan->IssueOn(context.vendor, stream);
     }
     StreamCommandBuffer<V> issuer(context.vendor, stream, deferred->params(), context.block_pool,
                                   channels);

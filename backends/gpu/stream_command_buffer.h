@@ -16,6 +16,9 @@
 // - Indirect dispatch synchronizes the stream to read its workgroup count
 //   (indirect_dispatch.h): the issuing thread blocks until earlier work on the stream is
 //   done.
+// - Preparing (given a StreamPlanBuilder), it makes no call: each resolved call is noted
+//   in the plan (stream_replay_plan.h), and a command whose replay needs more than calls
+//   on the stream (indirect dispatch, nested command buffers, collectives) is refused.
 #ifndef GPUHAL_BACKENDS_GPU_STREAM_COMMAND_BUFFER_H_
 #define GPUHAL_BACKENDS_GPU_STREAM_COMMAND_BUFFER_H_
 
@@ -33,6 +36,7 @@
 #include "backends/gpu/indirect_dispatch.h"
 #include "backends/gpu/kernel_arguments.h"
 #include "backends/gpu/native_executable.h"
+#include "backends/gpu/stream_replay_plan.h"
 #include "backends/gpu/vendor.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/arena.h"
@@ -55,6 +59,10 @@ class StreamCommandBuffer final : public CommandBuffer {
         stream_(stream),
         block_pool_(block_pool),
         channels_(channels) {}
+  // Prepares a plan of the calls into `plan` instead of making them (see the file comment).
+  StreamCommandBuffer(const V& vendor, const CommandBufferParams& params,
+                      StreamPlanBuilder<V>& plan)
+      : CommandBuffer(params), vendor_(vendor), stream_{}, preparing_(&plan) {}
   ~StreamCommandBuffer() override = default;
 
   Status Begin() override { return OkStatus(); }
@@ -82,7 +90,10 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status SignalEvent(Event& event, ExecutionStage source) override {
     GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle, ResolveEvent(vendor_, event, "SignalEvent"));
-    return vendor_.RecordEvent(handle, stream_);
+    StreamCall<V> call;
+    call.kind = StreamCall<V>::Kind::kRecordEvent;
+    call.event = handle;
+    return Make(call, "SignalEvent");
   }
   // Vendor events have no reset; see GraphCommandBuffer::ResetEvent.
   Status ResetEvent(Event& event, ExecutionStage source) override {
@@ -96,7 +107,10 @@ class StreamCommandBuffer final : public CommandBuffer {
       if (!event) return InvalidArgumentError("WaitEvents was given a null event");
       GPUHAL_ASSIGN_OR_RETURN(typename V::Event handle,
                               ResolveEvent(vendor_, *event, "WaitEvents"));
-      GPUHAL_RETURN_IF_ERROR(vendor_.StreamWaitEvent(stream_, handle));
+      StreamCall<V> call;
+      call.kind = StreamCall<V>::Kind::kWaitEvent;
+      call.event = handle;
+      GPUHAL_RETURN_IF_ERROR(Make(call, "WaitEvents"));
     }
     return OkStatus();
   }
@@ -110,7 +124,13 @@ class StreamCommandBuffer final : public CommandBuffer {
     GPUHAL_ASSIGN_OR_RETURN(FillOperands fill,
                             ResolveFillPattern(pattern, pattern_length, range.length));
     if (fill.count == 0) return OkStatus();
-    return vendor_.FillAsync(range.address, fill.pattern, pattern_length, fill.count, stream_);
+    StreamCall<V> call;
+    call.kind = StreamCall<V>::Kind::kFill;
+    call.target = range.address;
+    call.pattern = fill.pattern;
+    call.pattern_length = static_cast<uint32_t>(pattern_length);
+    call.count = fill.count;
+    return Make(call, "FillBuffer");
   }
   // Precondition: `source` stays valid until the copy has run (see the file comment).
   Status UpdateBuffer(const void* source, BufferRange target) override {
@@ -119,7 +139,12 @@ class StreamCommandBuffer final : public CommandBuffer {
                             ResolveDeviceRange(vendor_, target, "UpdateBuffer target"));
     if (range.length == 0) return OkStatus();
     if (!source) return InvalidArgumentError("UpdateBuffer source is null");
-    return vendor_.CopyHostToDeviceAsync(range.address, source, range.length, stream_);
+    StreamCall<V> call;
+    call.kind = StreamCall<V>::Kind::kCopyHostToDevice;
+    call.target = range.address;
+    call.host_source = source;
+    call.length = range.length;
+    return Make(call, "UpdateBuffer");
   }
   Status CopyBuffer(BufferRange source, Buffer& target, size_t target_offset) override {
     GPUHAL_RETURN_IF_ERROR(Flush());
@@ -130,7 +155,12 @@ class StreamCommandBuffer final : public CommandBuffer {
         ResolveDeviceRange(vendor_, BufferRange{&target, target_offset, from.length},
                            "CopyBuffer target"));
     if (from.length == 0) return OkStatus();
-    return vendor_.CopyDeviceToDeviceAsync(to.address, from.address, from.length, stream_);
+    StreamCall<V> call;
+    call.kind = StreamCall<V>::Kind::kCopyDeviceToDevice;
+    call.target = to.address;
+    call.source = from.address;
+    call.length = from.length;
+    return Make(call, "CopyBuffer");
   }
 
   Status PushConstants(PipelineLayout& layout, size_t offset,
@@ -148,23 +178,30 @@ class StreamCommandBuffer final : public CommandBuffer {
     GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
-    // The launch call copies the parameters, so stack storage is enough.
-    InlineKernelArguments arguments;
-    GPUHAL_RETURN_IF_ERROR(
-        arguments_.Pack(*kernel.entry->layout, kernel.entry->name, arguments.storage()));
+    // The launch call copies the parameters, so stack storage is enough to launch at
+    // once; a plan keeps them.
+    InlineKernelArguments inline_arguments;
+    KernelArgumentStorage arguments = inline_arguments.storage();
+    if (preparing_) {
+      GPUHAL_ASSIGN_OR_RETURN(arguments,
+                              preparing_->ArgumentStorage(kernel.entry->layout->argument_count()));
+    }
+    GPUHAL_RETURN_IF_ERROR(arguments_.Pack(*kernel.entry->layout, kernel.entry->name, arguments));
     if (IsEmptyGrid(workgroup_count)) return OkStatus();
-    KernelLaunch launch;
-    launch.grid = workgroup_count;
-    launch.block = kernel.entry->block_size;
-    launch.shared_memory_bytes = kernel.entry->shared_memory_bytes;
-    launch.arguments = arguments.pointers.data();
-    Status status = vendor_.Launch(kernel.function, launch, stream_);
-    if (!status.ok()) return status.WithContext(StrCat("dispatch of '", kernel.entry->name, "'"));
-    return OkStatus();
+    StreamCall<V> call;
+    call.kind = StreamCall<V>::Kind::kLaunch;
+    call.function = kernel.function;
+    call.launch.grid = workgroup_count;
+    call.launch.block = kernel.entry->block_size;
+    call.launch.shared_memory_bytes = kernel.entry->shared_memory_bytes;
+    call.launch.arguments = arguments.pointers.data();
+    call.entry_name = kernel.entry->name;
+    return Make(call, "Dispatch");
   }
 
   Status DispatchIndirect(Executable& executable, uint32_t entry_point,
                           BufferRange workgroup_count) override {
+    if (preparing_) return preparing_->Refuse("DispatchIndirect");
     GPUHAL_RETURN_IF_ERROR(Flush());
     GPUHAL_ASSIGN_OR_RETURN(DispatchKernel<V> kernel,
                             ResolveDispatchKernel(vendor_, executable, entry_point));
@@ -191,6 +228,8 @@ class StreamCommandBuffer final : public CommandBuffer {
   // As in graph mode, the nested commands see this buffer's bound arguments and this
   // buffer gets its own back afterwards.
   Status ExecuteCommands(CommandBuffer& commands) override {
+    // A nested recording may be recorded again while this one's plan stands.
+    if (preparing_) return preparing_->Refuse("ExecuteCommands");
     GPUHAL_RETURN_IF_ERROR(Flush());
     if (auto* nested = DynCast<GraphCommandBuffer<V>>(&commands)) {
       return nested->IssueWith(stream_, staging_, channels_).WithContext("ExecuteCommands");
@@ -208,6 +247,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   // Joins the open batch; see the file comment.
   Status Collective(Channel& channel, CollectiveOp op, CollectiveParam param, BufferRange send,
                     BufferRange recv, size_t element_count) override {
+    if (preparing_) return preparing_->Refuse("Collective");
     GPUHAL_ASSIGN_OR_RETURN(CollectiveCall<V> resolved,
                             ResolveCollective(vendor_, channel, op, param, send, recv,
                                               element_count));
@@ -228,10 +268,17 @@ class StreamCommandBuffer final : public CommandBuffer {
   }
 
  private:
+  // Makes `call` on the stream, or notes it in the plan being prepared.
+  Status Make(const StreamCall<V>& call, const char* command_name) {
+    if (preparing_) return preparing_->Add(call, command_name);
+    return call.IssueOn(vendor_, stream_);
+  }
+
   V vendor_;
   typename V::Stream stream_;
-  BlockPool* block_pool_;
-  CollectiveChannelSet<V>* channels_;
+  BlockPool* block_pool_ = nullptr;
+  CollectiveChannelSet<V>* channels_ = nullptr;
+  StreamPlanBuilder<V>* preparing_ = nullptr;
   // The open batch; its arena is made on the first collective, as most replays have none.
   CollectiveBatch<V> batch_;
   std::optional<Arena> batch_arena_;

@@ -204,6 +204,8 @@ Status DeferredCommandBuffer::Begin() {
   arena_.Reset();
   first_ = last_ = nullptr;
   command_count_ = 0;
+  prepared_ = prepared_kind_ = nullptr;
+  prepare_state_.store(PrepareState::kUnprepared, std::memory_order_relaxed);
   state_ = State::kRecording;
   return OkStatus();
 }
@@ -484,6 +486,12 @@ Status ReplayOne(const Command& command, CommandBuffer& target) {
 }  // namespace
 
 Status DeferredCommandBuffer::Replay(CommandBuffer& target) const {
+  return Replay(target, nullptr, nullptr);
+}
+
+Status DeferredCommandBuffer::Replay(CommandBuffer& target,
+                                     void (*before_each)(void* user_data, size_t index),
+                                     void* user_data) const {
   if (state_ != State::kRecorded) {
     return FailedPreconditionError(
         "Replay of a deferred command buffer that has not ended recording; call End() first");
@@ -493,6 +501,7 @@ Status DeferredCommandBuffer::Replay(CommandBuffer& target) const {
   }
   size_t index = 0;
   for (const Command* command = first_; command; command = command->next, ++index) {
+    if (before_each) before_each(user_data, index);
     Status status = ReplayOne(*command, target);
     if (!status.ok()) [[unlikely]] {
       return status.WithContext(StrCat("replaying command ", index, " (",

@@ -14,6 +14,7 @@
 #ifndef GPUHAL_CORE_DEFERRED_COMMAND_BUFFER_H_
 #define GPUHAL_CORE_DEFERRED_COMMAND_BUFFER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -49,6 +50,46 @@ class DeferredCommandBuffer final : public CommandBuffer {
   // unless recording has ended. Replay does not consume the recording: it may be
   // replayed any number of times, until the next Begin().
   Status Replay(CommandBuffer& target) const;
+  // As Replay, also calling `before_each(user_data, index)` before replaying the command
+  // at `index`, so that a target can tell which command what it does came from.
+  Status Replay(CommandBuffer& target, void (*before_each)(void* user_data, size_t index),
+                void* user_data) const;
+
+  // A backend's prepared form of the recording ------------------------------------------
+  //
+  // Replaying resolves every command again on each submission (kernels, their packed
+  // parameters, buffer addresses). A backend may instead resolve a recording once and
+  // keep the result here, in the recording's own arena, until the next Begin(): a
+  // resubmitted command buffer then issues the prepared calls. What is kept is opaque
+  // here; `kind` names its type (a backend's type tag), and it must be trivially
+  // destructible, since the arena runs no destructors.
+
+  // The prepared form of `kind`, or null: none was prepared (yet), or of another kind.
+  const void* prepared(const void* kind) const {
+    if (prepare_state_.load(std::memory_order_acquire) != PrepareState::kPrepared) return nullptr;
+    return prepared_kind_ == kind ? prepared_ : nullptr;
+  }
+
+  // Prepares the recording once per recording: the first caller after End() runs
+  // `prepare(Arena&)`, which returns the prepared form (allocated in that arena) or null
+  // when the recording cannot be prepared, and gets its result. Every other caller, also
+  // one arriving while the first prepares, gets prepared(kind). Safe to call from several
+  // threads at once, like Replay; not concurrently with recording.
+  template <typename Prepare>
+  const void* PrepareOnce(const void* kind, Prepare&& prepare) {
+    PrepareState expected = PrepareState::kUnprepared;
+    if (state_ != State::kRecorded ||
+        !prepare_state_.compare_exchange_strong(expected, PrepareState::kPreparing,
+                                                std::memory_order_acquire)) {
+      return prepared(kind);
+    }
+    const void* form = prepare(arena_);
+    prepared_ = form;
+    prepared_kind_ = kind;
+    prepare_state_.store(form ? PrepareState::kPrepared : PrepareState::kUnpreparable,
+                         std::memory_order_release);
+    return form;
+  }
 
   // Commands recorded since the last Begin().
   size_t command_count() const { return command_count_; }
@@ -90,6 +131,7 @@ class DeferredCommandBuffer final : public CommandBuffer {
   friend T* NewRefCounted(Allocator& allocator, Args&&... args);
 
   enum class State : uint8_t { kInitial, kRecording, kRecorded };
+  enum class PrepareState : uint8_t { kUnprepared, kPreparing, kPrepared, kUnpreparable };
 
   DeferredCommandBuffer(BlockPool& block_pool, const CommandBufferParams& params);
   ~DeferredCommandBuffer() override = default;
@@ -110,6 +152,11 @@ class DeferredCommandBuffer final : public CommandBuffer {
   deferred_internal::Command* last_ = nullptr;
   size_t command_count_ = 0;
   State state_ = State::kInitial;
+  // PrepareOnce: prepared_ and prepared_kind_ are written once per recording, before
+  // prepare_state_ turns kPrepared.
+  std::atomic<PrepareState> prepare_state_{PrepareState::kUnprepared};
+  const void* prepared_ = nullptr;
+  const void* prepared_kind_ = nullptr;
 };
 
 }  // namespace gpuhal
