@@ -45,7 +45,12 @@ struct CudaVendor {
   CUdevice device = 0;
   CUcontext context = nullptr;
 
-  Status Check(CUresult result, const char* call) const { return CudaCall(*symbols, result, call); }
+  // Success is tested before the call's name becomes a string_view: its strlen cost more
+  // than the test on every call of a submission.
+  Status Check(CUresult result, const char* call) const {
+    if (result == CUDA_SUCCESS) [[likely]] return OkStatus();
+    return CudaResultToStatus(result, call, symbols);
+  }
 
   // Devices and contexts --------------------------------------------------------------
 

@@ -233,47 +233,60 @@ class ActionScheduler {
     action.failure = OkStatus();
   }
 
-  // Copies the request into the action's arena and retains what it names.
+  // Copies the request into the action's arena (one allocation for its waits, signals
+  // and command buffers) and retains what it names. Nothing is retained unless all of it
+  // is: on an error the action holds nothing.
   Status Fill(QueueAction<V>& action, const ActionRequest<V>& request) {
     action.kind = request.kind;
     action.queue_index = request.queue_index;
-    action.deallocation = request.deallocation;
+    action.deallocation = nullptr;
     action.unresolved_count = 0;
     action.completion_event = nullptr;
 
-    Wait* waits = action.arena.template AllocateArray<Wait>(request.waits.size());
-    auto* signals = action.arena.template AllocateArray<ActionSignal<V>>(request.signals.size());
-    bool copied = true;
-    std::span<CommandBuffer*> command_buffers =
-        action.arena.Copy(std::span<CommandBuffer* const>(request.command_buffers), copied);
-    if ((!waits && !request.waits.empty()) || (!signals && !request.signals.empty()) || !copied) {
-      return ResourceExhaustedError("queue submission: out of host memory copying ",
-                                    request.waits.size(), " waits, ", request.signals.size(),
-                                    " signals and ", request.command_buffers.size(),
-                                    " command buffers");
+    const size_t wait_count = request.waits.size();
+    const size_t signal_count = request.signals.size();
+    const size_t command_buffer_count = request.command_buffers.size();
+    static_assert(alignof(Wait) >= alignof(ActionSignal<V>) &&
+                  alignof(ActionSignal<V>) >= alignof(CommandBuffer*));
+    const size_t signals_offset = wait_count * sizeof(Wait);
+    const size_t command_buffers_offset = signals_offset + signal_count * sizeof(ActionSignal<V>);
+    const size_t bytes = command_buffers_offset + command_buffer_count * sizeof(CommandBuffer*);
+    std::byte* storage = nullptr;
+    if (bytes > 0) {
+      storage = static_cast<std::byte*>(action.arena.Allocate(bytes, alignof(Wait)));
+      if (!storage) {
+        return ResourceExhaustedError("queue submission: out of host memory copying ", wait_count,
+                                      " waits, ", signal_count, " signals and ",
+                                      command_buffer_count, " command buffers");
+      }
     }
-    for (size_t i = 0; i < request.waits.size(); ++i) {
+    auto* waits = reinterpret_cast<Wait*>(storage);
+    auto* signals = reinterpret_cast<ActionSignal<V>*>(storage + signals_offset);
+    auto* command_buffers = reinterpret_cast<CommandBuffer**>(storage + command_buffers_offset);
+    for (size_t i = 0; i < wait_count; ++i) {
       Wait& wait = *new (&waits[i]) Wait();
       wait.action = &action;
       wait.semaphore = static_cast<TimelineSemaphore*>(request.waits[i].semaphore);
       wait.value = request.waits[i].value;
       wait.device_semaphore = OwnSemaphore(wait.semaphore);
-      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(wait.semaphore));
+      wait.semaphore->AddRef();
     }
-    for (size_t i = 0; i < request.signals.size(); ++i) {
+    for (size_t i = 0; i < signal_count; ++i) {
       ActionSignal<V>& signal = *new (&signals[i]) ActionSignal<V>();
       signal.semaphore = static_cast<TimelineSemaphore*>(request.signals[i].semaphore);
       signal.value = request.signals[i].value;
       signal.device_semaphore = OwnSemaphore(signal.semaphore);
-      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(signal.semaphore));
+      signal.semaphore->AddRef();
     }
-    for (CommandBuffer* command_buffer : command_buffers) {
-      GPUHAL_RETURN_IF_ERROR(action.resources.Insert(command_buffer));
+    for (size_t i = 0; i < command_buffer_count; ++i) {
+      command_buffers[i] = request.command_buffers[i];
+      command_buffers[i]->AddRef();
     }
-    GPUHAL_RETURN_IF_ERROR(action.resources.Insert(request.deallocation));
-    action.waits = {waits, request.waits.size()};
-    action.signals = {signals, request.signals.size()};
-    action.command_buffers = command_buffers;
+    if (request.deallocation) request.deallocation->AddRef();
+    action.deallocation = request.deallocation;
+    action.waits = {waits, wait_count};
+    action.signals = {signals, signal_count};
+    action.command_buffers = {command_buffers, command_buffer_count};
     return OkStatus();
   }
 
@@ -804,9 +817,17 @@ class ActionScheduler {
       if (wait.event) release(std::exchange(wait.event, nullptr));
     }
     if (action.completion_event) release(std::exchange(action.completion_event, nullptr));
-    action.deallocation = nullptr;
-    // May drop the last references to semaphores, buffers and command buffers.
-    action.resources.Clear();
+    // May drop the last references to semaphores, buffers and command buffers. The spans
+    // stay (their storage goes with the arena), so each object is released only once.
+    for (const Wait& wait : action.waits) wait.semaphore->Release();
+    for (const ActionSignal<V>& signal : action.signals) signal.semaphore->Release();
+    for (CommandBuffer* command_buffer : action.command_buffers) command_buffer->Release();
+    action.waits = {};
+    action.signals = {};
+    action.command_buffers = {};
+    if (GpuBuffer<V>* deallocation = std::exchange(action.deallocation, nullptr)) {
+      deallocation->Release();
+    }
   }
 
   Allocator& allocator_;

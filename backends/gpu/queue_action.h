@@ -1,8 +1,8 @@
 // One queue submission, from the moment it is accepted until its signals are reached:
 // an execution (command buffers, or none for a barrier or an allocation's signals) or a
 // deallocation. Everything the caller passed is copied into the action's arena and every
-// object it names is retained in its resource set, so the caller may reuse its arrays
-// and drop its references at once.
+// object it names is retained (one reference per mention, dropped when the action is
+// finished), so the caller may reuse its arrays and drop its references at once.
 //
 // Lifetime: actions come from the scheduler's free list and hold an atomic reference
 // count: one for the owner (whoever moves the action along: the pending list, the
@@ -26,7 +26,6 @@
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/arena.h"
 #include "gpuhal/core/block_pool.h"
-#include "gpuhal/core/resource_set.h"
 #include "gpuhal/core/timeline_semaphore.h"
 #include "gpuhal/status.h"
 
@@ -75,7 +74,7 @@ struct ActionSignal {
 template <Vendor V>
 struct alignas(64) QueueAction {
   explicit QueueAction(BlockPool& block_pool)
-      : arena(block_pool), resources(block_pool), collective_channels(arena) {}
+      : arena(block_pool), collective_channels(arena) {}
 
   // What every issue and retirement reads, together at the start: an action is retired
   // tens of microseconds after its issue, by when its lines have usually left the
@@ -109,7 +108,6 @@ struct alignas(64) QueueAction {
   QueueAction* pending_next = nullptr;
 
   Arena arena;
-  ResourceSet resources;
   // Channels the issued collectives use, checked for NCCL errors at completion; in the
   // arena, filled by the issue.
   CollectiveChannelSet<V> collective_channels;

@@ -46,7 +46,11 @@ struct HipVendor {
   hipDevice_t device = 0;
   int context = -1;
 
-  Status Check(hipError_t result, const char* call) const { return HipCall(*symbols, result, call); }
+  // Success is tested before the call's name becomes a string_view (see CudaVendor::Check).
+  Status Check(hipError_t result, const char* call) const {
+    if (result == hipSuccess) [[likely]] return OkStatus();
+    return HipErrorToStatus(result, call, symbols);
+  }
   static void* Pointer(DeviceAddress address) { return reinterpret_cast<void*>(address); }
   static DeviceAddress Address(const void* pointer) {
     return reinterpret_cast<DeviceAddress>(pointer);
