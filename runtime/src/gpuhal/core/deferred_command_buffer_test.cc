@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gpuhal/core/testing/command_buffer_test_fixture.h"
@@ -305,6 +307,111 @@ TEST_F(DeferredCommandBufferTest, ReplaysOntoAnotherDeferredBuffer) {
   EXPECT_THAT(recorder_->calls(),
               ElementsAre("BeginDebugGroup(\"outer\", 0x0)", "UpdateBuffer(a[0, +2), data=0506)",
                           "Dispatch(exe, 0, [1, 1, 1])", "EndDebugGroup()"));
+}
+
+TEST_F(DeferredCommandBufferTest, ObservedReplayNamesEachCommandBeforeReplayingIt) {
+  auto deferred = MakeDeferred();
+  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok());
+  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
+  ASSERT_TRUE(deferred->ResetEvent(*event1_, ExecutionStage::kAll).ok());
+  ASSERT_TRUE(deferred->End().ok());
+  struct Seen {
+    testing::RecordingCommandBuffer* recorder;
+    std::vector<std::string> order;
+  } seen{recorder_.get(), {}};
+  auto before_each = [](void* user_data, size_t index) {
+    auto& s = *static_cast<Seen*>(user_data);
+    // Called before the command reaches the target: the target has seen `index` calls.
+    s.order.push_back(std::to_string(index) + "@" + std::to_string(s.recorder->calls().size()));
+  };
+  ASSERT_TRUE(deferred->Replay(*recorder_, before_each, &seen).ok());
+  EXPECT_THAT(seen.order, ElementsAre("0@0", "1@1", "2@2"));
+}
+
+// PrepareOnce keeps one backend's prepared form per recording (see the header).
+TEST_F(DeferredCommandBufferTest, PreparesOncePerRecordingAndForgetsOnReRecord) {
+  static constexpr char kKind = 0;
+  static constexpr char kOtherKind = 0;
+  auto deferred = MakeDeferred();
+  int prepared_count = 0;
+  auto prepare = [&](Arena& arena) -> const void* {
+    ++prepared_count;
+    return arena.New<uint64_t>(uint64_t{42});
+  };
+  // Nothing to prepare before a recording has ended.
+  EXPECT_EQ(deferred->PrepareOnce(&kKind, prepare), nullptr);
+  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
+  EXPECT_EQ(deferred->PrepareOnce(&kKind, prepare), nullptr);
+  EXPECT_EQ(prepared_count, 0);
+  ASSERT_TRUE(deferred->End().ok());
+  EXPECT_EQ(deferred->prepared(&kKind), nullptr);
+
+  const void* form = deferred->PrepareOnce(&kKind, prepare);
+  ASSERT_NE(form, nullptr);
+  EXPECT_EQ(*static_cast<const uint64_t*>(form), 42u);
+  EXPECT_EQ(deferred->PrepareOnce(&kKind, prepare), form);
+  EXPECT_EQ(deferred->prepared(&kKind), form);
+  EXPECT_EQ(prepared_count, 1);
+  // One form per recording: another kind finds none and prepares none.
+  EXPECT_EQ(deferred->prepared(&kOtherKind), nullptr);
+  EXPECT_EQ(deferred->PrepareOnce(&kOtherKind, prepare), nullptr);
+  EXPECT_EQ(prepared_count, 1);
+  // The recording still replays as recorded.
+  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  EXPECT_THAT(recorder_->calls(), ElementsAre("Dispatch(exe, 0, [1, 1, 1])"));
+
+  ASSERT_TRUE(deferred->Begin().ok());
+  EXPECT_EQ(deferred->prepared(&kKind), nullptr);
+  ASSERT_TRUE(deferred->End().ok());
+  EXPECT_NE(deferred->PrepareOnce(&kKind, prepare), nullptr);
+  EXPECT_EQ(prepared_count, 2);
+}
+
+TEST_F(DeferredCommandBufferTest, ARecordingThatCannotBePreparedIsNotTriedAgain) {
+  static constexpr char kKind = 0;
+  auto deferred = MakeDeferred();
+  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_TRUE(deferred->End().ok());
+  int attempts = 0;
+  auto refuse = [&](Arena&) -> const void* {
+    ++attempts;
+    return nullptr;
+  };
+  EXPECT_EQ(deferred->PrepareOnce(&kKind, refuse), nullptr);
+  EXPECT_EQ(deferred->PrepareOnce(&kKind, refuse), nullptr);
+  EXPECT_EQ(attempts, 1);
+  EXPECT_EQ(deferred->prepared(&kKind), nullptr);
+}
+
+// Submissions of one reusable command buffer may be issued from several threads at once:
+// one prepares, the others replay meanwhile (they get null) or use what was prepared.
+TEST_F(DeferredCommandBufferTest, ConcurrentPreparersPrepareOnce) {
+  static constexpr char kKind = 0;
+  auto deferred = MakeDeferred();
+  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
+  ASSERT_TRUE(deferred->End().ok());
+  std::atomic<int> attempts{0};
+  std::atomic<bool> go{false};
+  std::vector<const void*> results(8, nullptr);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      results[t] = deferred->PrepareOnce(&kKind, [&](Arena& arena) -> const void* {
+        attempts.fetch_add(1);
+        return arena.New<uint32_t>(7u);
+      });
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(attempts.load(), 1);
+  const void* form = deferred->prepared(&kKind);
+  ASSERT_NE(form, nullptr);
+  for (const void* result : results) EXPECT_TRUE(result == nullptr || result == form);
 }
 
 TEST_F(DeferredCommandBufferTest, ExhaustionIsResourceExhausted) {
