@@ -380,6 +380,38 @@ TEST_P(GpuQueueTest, CallerArraysMayChangeRightAfterSubmission) {
   EXPECT_EQ(*decoy->Query(), 0u);
 }
 
+// A submission keeps what it names alive until it is finished, however often it names
+// it (the caller may drop its references at once), and then lets go of all of it.
+TEST_P(GpuQueueTest, ASubmissionHoldsWhatItNamesUntilItIsFinished) {
+  Ref<Semaphore> gate = HostSemaphore();
+  Ref<Semaphore> chain = DeviceSemaphore(1);
+  CommandBufferParams params;
+  params.usage = CommandBufferUsage::kReusable;
+  Result<Ref<CommandBuffer>> commands = device_->CreateCommandBuffer(params);
+  ASSERT_TRUE(commands.ok()) << commands.status();
+  ASSERT_TRUE((*commands)->Begin().ok());
+  ASSERT_TRUE((*commands)->End().ok());
+  const int chain_references = chain->ref_count_for_testing();
+  const int gate_references = gate->ref_count_for_testing();
+  const int command_references = (*commands)->ref_count_for_testing();
+  // The chain's semaphore is named three times, the gate twice.
+  const SemaphorePoint waits[] = {{gate.get(), 1}, {chain.get(), 1}, {gate.get(), 1}};
+  const SemaphorePoint signals[] = {{chain.get(), 2}, {chain.get(), 3}};
+  CommandBuffer* list[] = {commands->get(), commands->get()};
+  ASSERT_TRUE(device_->QueueExecute(kAnyQueue, waits, signals, list).ok());
+  EXPECT_GT(chain->ref_count_for_testing(), chain_references);
+  EXPECT_GT(gate->ref_count_for_testing(), gate_references);
+  EXPECT_GT((*commands)->ref_count_for_testing(), command_references);
+  ASSERT_TRUE(gate->Signal(1).ok());
+  ASSERT_TRUE(WaitLong(*chain, 3).ok());
+  EXPECT_TRUE(Eventually([&] {
+    return chain->ref_count_for_testing() == chain_references &&
+           gate->ref_count_for_testing() == gate_references &&
+           (*commands)->ref_count_for_testing() == command_references;
+  })) << chain->ref_count_for_testing() << " " << gate->ref_count_for_testing() << " "
+      << (*commands)->ref_count_for_testing();
+}
+
 // What the work does, not only when semaphores say it ended: a consumer on another
 // queue copies what a producer fills, in graph and in stream mode.
 class GpuQueueDataTest : public GpuQueueTest {

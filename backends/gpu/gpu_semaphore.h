@@ -78,15 +78,15 @@ class GpuSemaphore final : public TimelineSemaphore {
   // device) completes. Takes its own reference on the event. A value already reached,
   // or a failed semaphore, needs no announcement.
   Status AddDeviceSignal(uint64_t value, PooledEvent<V>& recorded) {
-    Result<uint64_t> current = Query();
-    if (!current.ok() || *current >= value) return OkStatus();
     {
       std::lock_guard<std::mutex> lock(signals_mutex_);
       GPUHAL_RETURN_IF_ERROR(signals_.Add(value, recorded));
     }
-    // A failure or an advance past `value` that raced with this announcement has
-    // already released what it could see: this one must not stay held.
-    current = Query();
+    // A failure or an advance past `value` (before this announcement, or racing with it)
+    // released what it could see: this one must not stay held. Announcing first and
+    // looking once costs less than also looking before: an issue's value is usually
+    // not reached yet.
+    Result<uint64_t> current = Query();
     if (!current.ok()) {
       ReleaseSignalsUpTo(UINT64_MAX);
     } else if (*current >= value) {

@@ -1,8 +1,8 @@
 // One queue submission, from the moment it is accepted until its signals are reached:
 // an execution (command buffers, or none for a barrier or an allocation's signals) or a
 // deallocation. Everything the caller passed is copied into the action's arena and every
-// object it names is retained (one reference per mention, dropped when the action is
-// finished), so the caller may reuse its arrays and drop its references at once.
+// object it names is retained until the action is finished (a semaphore once, however
+// often it is named), so the caller may reuse its arrays and drop its references at once.
 //
 // Lifetime: actions come from the scheduler's free list and hold an atomic reference
 // count: one for the owner (whoever moves the action along: the pending list, the
@@ -61,6 +61,9 @@ struct ActionWait {
   PooledEvent<V>* event = nullptr;  // kDeviceEvent: one reference
   State state = State::kUnresolved;
   bool timepoint_enqueued = false;  // guarded by the scheduler's mutex
+  // Whether the action holds a reference to `semaphore` through this wait (an earlier
+  // mention of the same semaphore may hold the action's one reference instead).
+  bool holds_reference = false;
 };
 
 template <Vendor V>
@@ -69,6 +72,7 @@ struct ActionSignal {
   // Set when the semaphore belongs to this device: the issue announces a device signal.
   GpuSemaphore<V>* device_semaphore = nullptr;
   uint64_t value = 0;
+  bool holds_reference = false;  // as ActionWait::holds_reference
 };
 
 template <Vendor V>
