@@ -26,6 +26,17 @@ class DeferredCommandBufferTest : public testing::CommandBufferTest {
     EXPECT_TRUE(deferred.ok()) << deferred.status();
     return *deferred;
   }
+  // A recording of three commands: SignalEvent, Dispatch, ResetEvent. Null on failure.
+  Ref<DeferredCommandBuffer> SignalDispatchReset() {
+    auto deferred = MakeDeferred();
+    const bool recorded = deferred->Begin().ok() &&
+                          deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok() &&
+                          deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok() &&
+                          deferred->ResetEvent(*event1_, ExecutionStage::kAll).ok() &&
+                          deferred->End().ok();
+    EXPECT_TRUE(recorded);
+    return recorded ? deferred : nullptr;
+  }
 };
 
 TEST_F(DeferredCommandBufferTest, ReplaysEveryCommandTypeInOrder) {
@@ -271,12 +282,8 @@ TEST_F(DeferredCommandBufferTest, RecordingStateIsEnforced) {
 }
 
 TEST_F(DeferredCommandBufferTest, ReplayStopsAtTheFirstFailureAndSaysWhere) {
-  auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-  ASSERT_TRUE(deferred->ResetEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  auto deferred = SignalDispatchReset();
+  ASSERT_NE(deferred, nullptr);
   recorder_->FailCallAt(1, UnavailableError("device lost"));
   Status status = deferred->Replay(*recorder_);
   EXPECT_EQ(status.code(), StatusCode::kUnavailable);
@@ -310,12 +317,8 @@ TEST_F(DeferredCommandBufferTest, ReplaysOntoAnotherDeferredBuffer) {
 }
 
 TEST_F(DeferredCommandBufferTest, ObservedReplayNamesEachCommandBeforeReplayingIt) {
-  auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-  ASSERT_TRUE(deferred->ResetEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  auto deferred = SignalDispatchReset();
+  ASSERT_NE(deferred, nullptr);
   struct Seen {
     testing::RecordingCommandBuffer* recorder;
     std::vector<std::string> order;
