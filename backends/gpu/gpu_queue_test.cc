@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/gpu/completion_pacing.h"
 #include "backends/gpu/gpu_device_diagnostics.h"
 #include "fakes/drivers/fake_drivers.h"
 #include "gpuhal/allocator.h"
@@ -79,6 +80,15 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
   }
 
   GpuDeviceDiagnostics& diagnostics(Device& device) { return *DiagnosticsOf(device); }
+
+  // Ends a pause of the completion threads once the run of issues before it is over, so
+  // that they observe eagerly: a completion fault injected into the next event wait
+  // (fake::InjectLaunchFailureOnNextEventWait) then meets that wait. Right after a rapid
+  // run of issues they would observe sparsely, by querying, and never wait.
+  void ResumeCompletionEagerly(Device& device) {
+    std::this_thread::sleep_for(4 * CompletionPacing::kRapidIssueGap);
+    diagnostics(device).SetCompletionPausedForTesting(false);
+  }
   GpuDeviceCounts counts() { return diagnostics(*device_).counts(); }
 
   // Waits (bounded) until nothing is pending or in flight and every pooled object has
@@ -659,7 +669,7 @@ TEST_P(GpuQueueTest, DeviceFaultReachesDownstreamSemaphoresAndHostWaiters) {
   ASSERT_TRUE(Barrier({{consumed.get(), 1}}, {{after.get(), 1}}).ok());
   EXPECT_EQ(counts().actions.device_event_waits, 2u);
   ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
-  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ResumeCompletionEagerly(*device_);
   EXPECT_FALSE(WaitLong(*produced, 1).ok());
   EXPECT_FALSE(WaitLong(*consumed, 1).ok());
   EXPECT_FALSE(WaitLong(*after, 1).ok());
@@ -682,7 +692,7 @@ TEST_P(GpuQueueTest, PendingSubmissionFailsAtOnceWhenTheWorkItAlsoWaitsOnFaults)
   EXPECT_EQ(counts().actions.pending_actions, 1u);
   EXPECT_EQ(counts().actions.device_event_waits, 0u);
   ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
-  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ResumeCompletionEagerly(*device_);
   EXPECT_FALSE(WaitLong(*produced, 1).ok());
   const Status consumer = WaitLong(*consumed, 1);
   EXPECT_FALSE(consumer.ok());
@@ -721,7 +731,7 @@ TEST_P(GpuQueueTest, HostWaitOnAFaultedSignalReturnsTheFailureBeforeItsDeadline)
   diagnostics(*device_).SetCompletionPausedForTesting(true);
   ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
   ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
-  diagnostics(*device_).SetCompletionPausedForTesting(false);
+  ResumeCompletionEagerly(*device_);
   const auto start = std::chrono::steady_clock::now();
   const Status status = produced->Wait(1, Timeout::After(std::chrono::seconds(5)));
   EXPECT_FALSE(status.ok());
