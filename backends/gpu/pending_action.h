@@ -834,7 +834,7 @@ class ActionScheduler {
     }
     if (action.completion_event) release(std::exchange(action.completion_event, nullptr));
     // May drop the last references to semaphores, buffers and command buffers. The spans
-    // stay (their storage goes with the arena), so each object is released only once.
+    // are emptied (their storage goes with the arena), so a second call releases nothing.
     for (const Wait& wait : action.waits) {
       if (wait.holds_reference) wait.semaphore->Release();
     }
