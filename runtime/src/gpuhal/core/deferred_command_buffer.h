@@ -77,8 +77,11 @@ class DeferredCommandBuffer final : public CommandBuffer {
   // threads at once, like Replay; not concurrently with recording.
   template <typename Prepare>
   const void* PrepareOnce(const void* kind, Prepare&& prepare) {
+    // A load first: a recording that cannot be prepared is asked on every submission,
+    // and the exchange is a locked instruction.
     PrepareState expected = PrepareState::kUnprepared;
     if (state_ != State::kRecorded ||
+        prepare_state_.load(std::memory_order_acquire) != PrepareState::kUnprepared ||
         !prepare_state_.compare_exchange_strong(expected, PrepareState::kPreparing,
                                                 std::memory_order_acquire)) {
       return prepared(kind);
