@@ -25,8 +25,10 @@
 #include <span>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "backends/gpu/completion_pacing.h"
+#include "backends/gpu/device_params.h"
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
@@ -203,41 +205,55 @@ class GpuQueue final : public RefCounted {
     }
     if (!any_news) return;
     retiring_here = true;
+    // What this pass took off each queue whose retire token it holds. Local to the pass:
+    // several submitting threads may each run a pass, each over the queues whose tokens
+    // it took, and none may touch what another pass took.
+    struct Taken {
+      GpuQueue* queue;
+      QueueAction<V>* detached;  // not yet handed over, in issue order
+      uint64_t detached_through;  // the published sequence they were taken up to
+    };
+    std::array<Taken, kMaxQueueCount> taken;
+    size_t taken_count = 0;
     // Take what each queue found done; the first action not found done on any queue
     // bounds what may be handed over now.
     uint64_t bound = UINT64_MAX;
     for (GpuQueue* queue : queues) {
       uint64_t first_not_done = UINT64_MAX;
-      if (queue->HasUnretiredPublished() && queue->TryTakeRetireToken()) {
-        queue->detached_ = queue->DetachPublished(first_not_done);
-        queue->detached_holder_ = true;
+      if (taken_count < taken.size() && queue->HasUnretiredPublished() &&
+          queue->TryTakeRetireToken()) {
+        Taken& entry = taken[taken_count++];
+        entry.queue = queue;
+        entry.detached = queue->DetachPublished(first_not_done, entry.detached_through);
       } else {
         first_not_done = queue->oldest_in_flight_sequence();
       }
       if (first_not_done < bound) bound = first_not_done;
     }
     for (;;) {
-      GpuQueue* next = nullptr;
-      for (GpuQueue* queue : queues) {
-        if (queue->detached_ && queue->detached_->sequence < bound &&
-            (!next || queue->detached_->sequence < next->detached_->sequence)) {
-          next = queue;
+      Taken* next = nullptr;
+      for (size_t i = 0; i < taken_count; ++i) {
+        Taken& entry = taken[i];
+        if (entry.detached && entry.detached->sequence < bound &&
+            (!next || entry.detached->sequence < next->detached->sequence)) {
+          next = &entry;
         }
       }
       if (!next) break;
-      QueueAction<V>& action = *std::exchange(next->detached_, next->detached_->next);
-      next->retired_through_.store(action.sequence, std::memory_order_relaxed);
-      next->inline_retired_.fetch_add(1, std::memory_order_relaxed);
-      next->HandOver(action, OkStatus());
+      QueueAction<V>& action = *std::exchange(next->detached, next->detached->next);
+      next->queue->retired_through_.store(action.sequence, std::memory_order_relaxed);
+      next->queue->inline_retired_.fetch_add(1, std::memory_order_relaxed);
+      next->queue->HandOver(action, OkStatus());
     }
-    for (GpuQueue* queue : queues) {
-      if (!std::exchange(queue->detached_holder_, false)) continue;
+    for (size_t i = 0; i < taken_count; ++i) {
+      Taken& entry = taken[i];
+      GpuQueue* queue = entry.queue;
       // Found done but beyond the bound: back to the front of the list, for the next
       // submission (or the completion thread's next observation) to retire.
-      if (queue->detached_) {
-        queue->Reattach(std::exchange(queue->detached_, nullptr));
-      } else if (queue->detached_through_ > queue->retired_through_.load(std::memory_order_relaxed)) {
-        queue->retired_through_.store(queue->detached_through_, std::memory_order_relaxed);
+      if (entry.detached) {
+        queue->Reattach(entry.detached);
+      } else if (entry.detached_through > queue->retired_through_.load(std::memory_order_relaxed)) {
+        queue->retired_through_.store(entry.detached_through, std::memory_order_relaxed);
       }
       queue->ReturnRetireToken();
     }
@@ -287,9 +303,14 @@ class GpuQueue final : public RefCounted {
       work_available_.notify_one();
     }
     if (completion_thread_.joinable()) completion_thread_.join();
-    if (binding_->vendor().MakeCurrent().ok()) {
-      binding_->vendor().DestroyStream(stream_).IgnoreError();
+    const V& vendor = binding_->vendor();
+    if (!vendor.MakeCurrent().ok()) return;
+    if (!abandoned_staging_.empty()) {
+      // A device that still cannot be synchronized is lost: its queued copies never run.
+      vendor.SynchronizeStream(stream_).IgnoreError();
+      for (void* staging : abandoned_staging_) vendor.FreeHost(staging).IgnoreError();
     }
+    vendor.DestroyStream(stream_).IgnoreError();
   }
 
   // Marks an issue under way for its scope (see the file comment). The counts and the
@@ -485,15 +506,17 @@ class GpuQueue final : public RefCounted {
 
   // Takes the published (completed) in-flight actions off the list, unless paused, and
   // returns them chained in issue order; `first_not_done` is the sequence of the oldest
-  // action left in flight (UINT64_MAX: none). The caller holds the retire token.
-  QueueAction<V>* DetachPublished(uint64_t& first_not_done) {
+  // action left in flight (UINT64_MAX: none), `detached_through` the published sequence
+  // they were taken up to (0 when paused). The caller holds the retire token.
+  QueueAction<V>* DetachPublished(uint64_t& first_not_done, uint64_t& detached_through) {
     const uint64_t published = completed_through_.load(std::memory_order_acquire);
     std::lock_guard<std::mutex> lock(mutex_);
+    detached_through = 0;
     if (paused_) {
       first_not_done = in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
       return nullptr;
     }
-    detached_through_ = published;
+    detached_through = published;
     inline_seen_published_.store(published, std::memory_order_relaxed);
     QueueAction<V>* completed = DetachThroughLocked(published);
     first_not_done = in_flight_head_ ? in_flight_head_->sequence : UINT64_MAX;
@@ -515,7 +538,9 @@ class GpuQueue final : public RefCounted {
   }
 
   // Puts actions taken off by DetachPublished (a chain in issue order, all older than
-  // anything still in flight) back at the front of the list.
+  // anything still in flight) back at the front of the list. Like an issue, it wakes the
+  // completion thread if it sleeps: the list may have been empty while the actions were
+  // off it, and then nothing else would wake the thread to retire them.
   void Reattach(QueueAction<V>* chain) {
     QueueAction<V>* last = chain;
     size_t count = 1;
@@ -526,6 +551,7 @@ class GpuQueue final : public RefCounted {
     in_flight_head_ = chain;
     in_flight_empty_.store(false, std::memory_order_relaxed);
     in_flight_count_ += count;
+    if (completion_sleeping_.load(std::memory_order_relaxed)) work_available_.notify_one();
   }
 
   // Takes the oldest in-flight action, `action`, off the list and hands it over.
@@ -589,6 +615,11 @@ class GpuQueue final : public RefCounted {
   // Moves `total` bytes through a pinned staging buffer in chunks. `step(vendor,
   // staging, offset, length, after_sync)` enqueues a chunk's copy (after_sync false)
   // and consumes it once the stream has caught up (after_sync true).
+  //
+  // The staging memory is freed only once no copy into or out of it can still be
+  // queued: when a chunk fails after its copy was enqueued (no event to record, or the
+  // wait for it failed), the stream is synchronized first, and when even that fails the
+  // memory is kept until the queue is destroyed (AbandonStaging).
   template <typename Step>
   Status Transfer(size_t total, Step&& step) {
     if (total == 0) return OkStatus();
@@ -597,36 +628,53 @@ class GpuQueue final : public RefCounted {
     GPUHAL_ASSIGN_OR_RETURN(void* staging_memory, vendor.AllocateHost(staging_bytes));
     auto* staging = static_cast<std::byte*>(staging_memory);
     Status status;
+    bool copy_may_be_queued = false;
     for (size_t offset = 0; offset < total && status.ok(); offset += staging_bytes) {
       const size_t length = total - offset < staging_bytes ? total - offset : staging_bytes;
-      status = TransferChunk(vendor, [&](bool after_sync) {
+      status = TransferChunk(vendor, copy_may_be_queued, [&](bool after_sync) {
         return step(vendor, staging, offset, length, after_sync);
       });
+    }
+    if (copy_may_be_queued && !vendor.SynchronizeStream(stream_).ok()) {
+      AbandonStaging(staging);
+      return status;
     }
     vendor.FreeHost(staging).IgnoreError();
     return status;
   }
 
+  // One chunk: its copy, then a wait for it. `copy_may_be_queued` is set once the copy
+  // is enqueued and cleared once the wait has seen it finish.
   template <typename Chunk>
-  Status TransferChunk(const V& vendor, Chunk&& chunk) {
+  Status TransferChunk(const V& vendor, bool& copy_may_be_queued, Chunk&& chunk) {
     PooledEvent<V>* done = nullptr;
     {
       // Ordered after the queue's issued work; waiting happens outside the lock so that
       // other issues proceed meanwhile.
       std::lock_guard<std::mutex> issue_lock(issue_mutex_);
       GPUHAL_RETURN_IF_ERROR(chunk(false));
+      copy_may_be_queued = true;
       GPUHAL_ASSIGN_OR_RETURN(done, events_->Acquire());
       const Status recorded = vendor.RecordEvent(done->handle(), stream_);
       if (!recorded.ok()) {
         done->Release();
-        vendor.SynchronizeStream(stream_).IgnoreError();
         return recorded;
       }
     }
     Status status = vendor.SynchronizeEvent(done->handle());
     done->Release();
     GPUHAL_RETURN_IF_ERROR(status);
+    copy_may_be_queued = false;
     return chunk(true);
+  }
+
+  // Keeps staging memory whose copy may still be queued on the stream (the stream could
+  // not be synchronized) until the queue is destroyed, when the stream is synchronized
+  // again before it is freed: freeing pinned memory with a copy still queued is
+  // undefined on a GPU.
+  void AbandonStaging(void* staging) {
+    std::lock_guard<std::mutex> lock(abandoned_staging_mutex_);
+    abandoned_staging_.push_back(staging);
   }
 
   const GpuContext<V>& context_;
@@ -639,6 +687,10 @@ class GpuQueue final : public RefCounted {
   void* const owner_;
 
   std::mutex issue_mutex_;  // orders work onto stream_
+
+  // Pinned staging memory of failed transfers, freed by the destructor (AbandonStaging).
+  std::mutex abandoned_staging_mutex_;
+  std::vector<void*> abandoned_staging_;  // guarded by abandoned_staging_mutex_
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable work_available_;
@@ -681,13 +733,8 @@ class GpuQueue final : public RefCounted {
   std::atomic<uint64_t> retired_through_{0};
   std::atomic<bool> retiring_{false};
   std::atomic<uint64_t> inline_retired_{0};  // by RetireCompletedInline, for diagnostics
-  // What RetireCompletedInline took off the list and has not handed over yet; touched
-  // only by the retire token's holder.
-  QueueAction<V>* detached_ = nullptr;
-  uint64_t detached_through_ = 0;  // the published sequence they were taken up to
   // completed_through_ as the last RetireCompletedInline pass that held the token saw it.
   std::atomic<uint64_t> inline_seen_published_{0};
-  bool detached_holder_ = false;
 };
 
 }  // namespace gpuhal::gpu
