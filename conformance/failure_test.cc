@@ -17,9 +17,15 @@ TEST_P(FailureTest, HostFailureUpstreamReachesEveryDownstreamSemaphore) {
   CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
   CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> unrelated, NewSemaphore(0));
   const uint32_t value = 5;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, Record([&](CommandBuffer& commands) {
-                             return commands.FillBuffer({buffer.get()}, &value, 4);
-                           }));
+  // Submitted twice: reusable (a one-shot command buffer runs once).
+  CommandBufferParams reusable;
+  reusable.usage = CommandBufferUsage::kReusable;
+  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, Record(
+                                                        [&](CommandBuffer& commands) {
+                                                          return commands.FillBuffer(
+                                                              {buffer.get()}, &value, 4);
+                                                        },
+                                                        reusable));
   CTS_ASSERT_OK(Submit(*fill, {{upstream.get(), 1}}, {{middle.get(), 1}}));
   CTS_ASSERT_OK(Submit(*fill, {{middle.get(), 1}}, {{downstream.get(), 1}, {unrelated.get(), 1}}));
   upstream->Fail(AbortedError("upstream producer gave up"));

@@ -16,6 +16,7 @@
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_command_buffer.h"
 #include "backends/gpu/gpu_context.h"
+#include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/vendor_binding.h"
 #include "fakes/cuda/builtin_fake_kernels.h"
 #include "fakes/engine/engine.h"
@@ -157,6 +158,8 @@ class FakeGpu {
     gpu->context_.params = &gpu->params_;
     gpu->context_.symbol_owner = gpu->platform_.get();
     gpu->context_.simulated = true;
+    GPUHAL_ASSIGN_OR_RETURN(gpu->operand_check_, GpuOperandCheck<V>::Create(gpu->context_));
+    gpu->context_.operand_check = gpu->operand_check_.get();
     GPUHAL_ASSIGN_OR_RETURN(gpu->stream_, gpu->vendor().CreateStream());
     return gpu;
   }
@@ -286,6 +289,7 @@ class FakeGpu {
   Ref<RefCounted> platform_;
   Ref<VendorBinding<V>> binding_;
   Ref<BlockPool> block_pool_;
+  Ref<GpuOperandCheck<V>> operand_check_;
   DeviceParams params_;
   GpuContext<V> context_{};
   typename V::Stream stream_{};

@@ -3,8 +3,10 @@
 #ifndef GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
 #define GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
 
+#include "backends/gpu/command_buffer_device.h"
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_event.h"
+#include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/graph_command_buffer.h"
 #include "backends/gpu/native_executable.h"
 #include "backends/gpu/stream_command_buffer.h"
@@ -12,6 +14,7 @@
 #include "backends/gpu/vendor.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/deferred_command_buffer.h"
+#include "gpuhal/core/device_operand_check.h"
 #include "gpuhal/core/validating_command_buffer.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/status.h"
@@ -29,9 +32,10 @@ Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
       break;
     }
     case CommandBufferMode::kStream: {
-      GPUHAL_ASSIGN_OR_RETURN(
-          command_buffer,
-          DeferredCommandBuffer::Create(*context.host_allocator, *context.block_pool, params));
+      GPUHAL_ASSIGN_OR_RETURN(command_buffer,
+                              DeferredCommandBuffer::Create(*context.host_allocator,
+                                                            *context.block_pool, params,
+                                                            context.symbol_owner));
       break;
     }
     case CommandBufferMode::kDeviceDefault:
@@ -42,9 +46,10 @@ Result<Ref<CommandBuffer>> CreateGpuCommandBuffer(const GpuContext<V>& context,
   if (!command_buffer) {
     return InvalidArgumentError("unknown command buffer mode ", static_cast<int>(mode));
   }
-  GPUHAL_ASSIGN_OR_RETURN(
-      Ref<ValidatingCommandBuffer> validating,
-      ValidatingCommandBuffer::Create(*context.host_allocator, *command_buffer));
+  GPUHAL_ASSIGN_OR_RETURN(Ref<ValidatingCommandBuffer> validating,
+                          ValidatingCommandBuffer::Create(*context.host_allocator, *command_buffer,
+                                                          Ref<DeviceOperandCheck>(
+                                                              context.operand_check)));
   return Ref<CommandBuffer>(std::move(validating));
 }
 
@@ -80,14 +85,16 @@ Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_b
   const void* type_tag = inner->TypeTag();
   if (type_tag == &GraphCommandBuffer<V>::kTypeTag) {
     auto* graph = static_cast<GraphCommandBuffer<V>*>(inner);
-    if (!graph->BelongsTo(context)) {
-      return InvalidArgumentError("the command buffer was created by another ", V::kName,
-                                  " device; submit it to the device that created it");
+    if (graph->device_identity() != context.symbol_owner) {
+      return CheckCommandBufferDevice<V>(context.symbol_owner, command_buffer);
     }
     return graph->Issue(stream, channels);
   }
   if (type_tag == &DeferredCommandBuffer::kTypeTag) {
     auto* deferred = static_cast<DeferredCommandBuffer*>(inner);
+    if (deferred->owner() != context.symbol_owner) {
+      return CheckCommandBufferDevice<V>(context.symbol_owner, command_buffer);
+    }
     if (!deferred->is_recorded()) {
       return FailedPreconditionError(
           "submitting a command buffer that has not ended recording; call End() first");
@@ -96,7 +103,7 @@ Status IssueCommandBuffer(const GpuContext<V>& context, CommandBuffer& command_b
       return plan->IssueOn(context.vendor, stream);
     }
     StreamCommandBuffer<V> issuer(context.vendor, stream, deferred->params(), context.block_pool,
-                                  channels);
+                                  channels, context.symbol_owner);
     GPUHAL_RETURN_IF_ERROR(deferred->Replay(issuer));
     // The replay's last collectives are still batched: the end of the recording ends
     // the batch.

@@ -15,6 +15,7 @@
 #include "gpuhal/allocator.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/block_pool.h"
+#include "gpuhal/core/device_operand_check.h"
 #include "gpuhal/device.h"
 #include "gpuhal/event.h"
 #include "gpuhal/executable.h"
@@ -34,6 +35,10 @@ struct GpuContext {
   // The symbol table is the simulated GPU's: executables load their "fake" target
   // instead of the vendor's (V::kExecutableTargets).
   bool simulated = false;
+  // The device's checks of command operands, given to every command buffer's validating
+  // shim (gpu_operand_check.h); owned by the device. Null: commands are checked only
+  // when they are issued.
+  DeviceOperandCheck* operand_check = nullptr;
 };
 
 // A command buffer for `params`; `mode` is already resolved (never kDeviceDefault).

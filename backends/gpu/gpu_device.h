@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/gpu/command_buffer_device.h"
 #include "backends/gpu/completion_pacing.h"
 #include "backends/gpu/device_collectives.h"
 #include "backends/gpu/device_signals.h"
@@ -22,6 +23,7 @@
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_device_diagnostics.h"
+#include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/gpu_queue.h"
 #include "backends/gpu/gpu_semaphore.h"
 #include "backends/gpu/pending_action.h"
@@ -30,6 +32,7 @@
 #include "backends/gpu/vendor_binding.h"
 #include "gpuhal/core/block_pool.h"
 #include "gpuhal/core/timeline_semaphore.h"
+#include "gpuhal/core/validating_command_buffer.h"
 #include "gpuhal/device.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/status.h"
@@ -187,17 +190,17 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     GPUHAL_ASSIGN_OR_RETURN(uint32_t queue, SelectQueue(affinity, "QueueExecute"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(waits, "QueueExecute", "waits"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(signals, "QueueExecute", "signals"));
-    for (size_t i = 0; i < command_buffers.size(); ++i) {
-      if (!command_buffers[i]) {
-        return InvalidArgumentError("QueueExecute: command_buffers[", i, "] is null");
-      }
-    }
+    GPUHAL_RETURN_IF_ERROR(CheckSignalValues(signals, "QueueExecute"));
+    GPUHAL_RETURN_IF_ERROR(BeginSubmissions(command_buffers));
     ActionRequest<V> request;
     request.queue_index = queue;
     request.waits = waits;
     request.signals = signals;
     request.command_buffers = command_buffers;
-    return scheduler_->Submit(request);
+    bool accepted = false;
+    Status status = scheduler_->Submit(request, &accepted);
+    if (!accepted) CancelSubmissions(command_buffers, command_buffers.size());
+    return status;
   }
 
   // The memory is reserved in stream order on the queue at once (so the buffer has its
@@ -208,6 +211,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     GPUHAL_ASSIGN_OR_RETURN(uint32_t queue, SelectQueue(affinity, "QueueAlloca"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(waits, "QueueAlloca", "waits"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(signals, "QueueAlloca", "signals"));
+    GPUHAL_RETURN_IF_ERROR(CheckSignalValues(signals, "QueueAlloca"));
     GPUHAL_RETURN_IF_ERROR(CheckBufferParams(params, "QueueAlloca"));
     typename GpuBuffer<V>::Memory memory;
     if (has_memory_pool_ && !HasHostAccess(params.type)) {
@@ -236,6 +240,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
     GPUHAL_ASSIGN_OR_RETURN(uint32_t queue, SelectQueue(affinity, "QueueDealloca"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(waits, "QueueDealloca", "waits"));
     GPUHAL_RETURN_IF_ERROR(CheckPoints(signals, "QueueDealloca", "signals"));
+    GPUHAL_RETURN_IF_ERROR(CheckSignalValues(signals, "QueueDealloca"));
     auto* allocation = AsGpuBuffer<V>(buffer);
     if (!allocation || !allocation->IsReachableFrom(context_.vendor)) {
       return InvalidArgumentError("QueueDealloca: the buffer was not allocated by this ", V::kName,
@@ -318,6 +323,8 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
         events_, GpuEventPool<V>::Create(host_allocator_, binding_, params_.event_pool_capacity));
     GPUHAL_ASSIGN_OR_RETURN(signal_tally_, DeviceSignalTally::Create(host_allocator_));
     GPUHAL_ASSIGN_OR_RETURN(pacing_, CompletionPacing::Create(host_allocator_));
+    GPUHAL_ASSIGN_OR_RETURN(operand_check_, GpuOperandCheck<V>::Create(context_));
+    context_.operand_check = operand_check_.get();
     GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
     if (params_.async_allocations) {
       // Devices without stream-ordered pools fall back to allocating at call time.
@@ -379,6 +386,55 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
       }
     }
     return OkStatus();
+  }
+
+  // A queue signal must raise its semaphore's value, as a host Signal must: one already
+  // at or past it is OUT_OF_RANGE when the submission is made, and nothing is submitted.
+  // (A signal overtaken later, by another that completes first with a higher value, is
+  // absorbed: values only move forward.) A failed semaphore is accepted: the
+  // submission's failure reaches it as any other.
+  static Status CheckSignalValues(std::span<const SemaphorePoint> signals,
+                                  const char* operation) {
+    for (size_t i = 0; i < signals.size(); ++i) {
+      Result<uint64_t> current = signals[i].semaphore->Query();
+      if (current.ok() && signals[i].value <= *current) {
+        return OutOfRangeError(operation, ": signals[", i, "] would signal the semaphore to ",
+                               signals[i].value, " but its value is already ", *current,
+                               "; a signal must increase it");
+      }
+    }
+    return OkStatus();
+  }
+
+  // Checks each command buffer of a submission (not null, made by this device, ended)
+  // and claims it: a one-shot buffer runs once (ValidatingCommandBuffer::BeginSubmission).
+  // On an error nothing stays claimed.
+  Status BeginSubmissions(std::span<CommandBuffer* const> command_buffers) {
+    for (size_t i = 0; i < command_buffers.size(); ++i) {
+      Status status = BeginSubmission(command_buffers[i]);
+      if (!status.ok()) {
+        CancelSubmissions(command_buffers, i);
+        return status.WithContext(StrCat("QueueExecute: command_buffers[", i, "]"));
+      }
+    }
+    return OkStatus();
+  }
+  Status BeginSubmission(CommandBuffer* command_buffer) {
+    if (!command_buffer) return InvalidArgumentError("the command buffer is null");
+    GPUHAL_RETURN_IF_ERROR(CheckCommandBufferDevice<V>(context_.symbol_owner, *command_buffer));
+    if (auto* validating = DynCast<ValidatingCommandBuffer>(command_buffer)) {
+      return validating->BeginSubmission();
+    }
+    // Only a caller that unwrapped the shim gets here; the issue checks the state.
+    return OkStatus();
+  }
+  // Gives back the claims of the first `count` command buffers.
+  static void CancelSubmissions(std::span<CommandBuffer* const> command_buffers, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      if (auto* validating = DynCast<ValidatingCommandBuffer>(command_buffers[i])) {
+        validating->CancelSubmission();
+      }
+    }
   }
 
   static Status CheckBufferParams(const BufferParams& params, const char* operation) {
@@ -458,6 +514,7 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   Ref<GpuEventPool<V>> events_;
   Ref<DeviceSignalTally> signal_tally_;
   Ref<CompletionPacing> pacing_;
+  Ref<GpuOperandCheck<V>> operand_check_;  // context_.operand_check
   bool has_memory_pool_ = false;
   typename V::MemoryPool memory_pool_{};
   ActionScheduler<V>* scheduler_ = nullptr;

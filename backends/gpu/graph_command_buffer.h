@@ -79,10 +79,9 @@ class GraphCommandBuffer final : public CommandBuffer {
   }
 
   bool is_recorded() const { return state_ == State::kRecorded; }
-  // Whether this buffer was created from `context` (the same device).
-  bool BelongsTo(const GpuContext<V>& context) const {
-    return block_pool_.get() == context.block_pool && symbol_owner_.get() == context.symbol_owner;
-  }
+  // The device that created this buffer: its vendor binding, GpuContext::symbol_owner
+  // (command_buffer_device.h).
+  const RefCounted* device_identity() const { return symbol_owner_.get(); }
 
   // Launches the recording on `stream`: each segment's graph in order, and each indirect
   // dispatch and collective batch between them. Safe to call from several queues at
@@ -327,10 +326,12 @@ class GraphCommandBuffer final : public CommandBuffer {
     GPUHAL_RETURN_IF_ERROR(BeginCommand("ExecuteCommands"));
     if (auto* nested = DynCast<GraphCommandBuffer>(&commands)) {
       if (nested == this) return InvalidArgumentError("a command buffer cannot execute itself");
+      if (nested->device_identity() != device_identity()) return NestedOfAnotherDevice();
       GPUHAL_RETURN_IF_ERROR(Retain(&commands));
       return AppendNestedGraph(*nested);
     }
     if (auto* nested = DynCast<DeferredCommandBuffer>(&commands)) {
+      if (nested->owner() != device_identity()) return NestedOfAnotherDevice();
       if (!nested->is_recorded()) {
         return FailedPreconditionError("nested command buffer has not ended recording");
       }
@@ -406,6 +407,10 @@ class GraphCommandBuffer final : public CommandBuffer {
     GPUHAL_RETURN_IF_ERROR(AppendCollectiveSegment(open_batch_));
     open_batch_ = nullptr;
     return OkStatus();
+  }
+  static Status NestedOfAnotherDevice() {
+    return InvalidArgumentError("ExecuteCommands: the nested command buffer was created by "
+                                "another ", V::kName, " device; record it on this one");
   }
   static Status ArenaExhausted(const char* command) {
     return ResourceExhaustedError(command, ": out of host memory for the recording's arena");

@@ -86,6 +86,8 @@ class KernelArgumentState {
 
   // Binds each binding's buffer at its ordinal's slot of `set`. `address_of(Buffer&)`
   // returns the buffer's device address, its own offset inside its allocation included.
+  // All or nothing: every binding is resolved before any slot changes, so a refused push
+  // leaves the earlier bindings in place.
   template <typename AddressOf>
   Status PushDescriptorSet(const PipelineLayout& layout, uint32_t set,
                            std::span<const BufferBinding> bindings, AddressOf&& address_of) {
@@ -94,7 +96,14 @@ class KernelArgumentState {
                              layout.set_count(), " descriptor sets");
     }
     const DescriptorSetLayout& set_layout = layout.set_layout(set);
-    for (const BufferBinding& binding : bindings) {
+    if (bindings.size() > kMaxBindingsPerSet) {
+      return InvalidArgumentError("PushDescriptorSet set ", set, " pushes ", bindings.size(),
+                                  " bindings; a set has at most ", kMaxBindingsPerSet);
+    }
+    std::array<uint32_t, kMaxBindingsPerSet> slots;
+    std::array<KernelArgumentSlot, kMaxBindingsPerSet> addresses;
+    for (size_t i = 0; i < bindings.size(); ++i) {
+      const BufferBinding& binding = bindings[i];
       if (!binding.buffer) {
         return InvalidArgumentError("PushDescriptorSet set ", set, " binding ordinal ",
                                     binding.ordinal, " has no buffer");
@@ -106,8 +115,12 @@ class KernelArgumentState {
         return address.status().WithContext(
             StrCat("PushDescriptorSet set ", set, " binding ordinal ", binding.ordinal));
       }
-      bindings_[set][*slot] = *address + binding.offset;
-      bound_slots_[set] |= uint32_t{1} << *slot;
+      slots[i] = *slot;
+      addresses[i] = *address + binding.offset;
+    }
+    for (size_t i = 0; i < bindings.size(); ++i) {
+      bindings_[set][slots[i]] = addresses[i];
+      bound_slots_[set] |= uint32_t{1} << slots[i];
     }
     return OkStatus();
   }

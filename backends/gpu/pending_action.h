@@ -85,11 +85,12 @@ class ActionScheduler {
   // waits. An error means nothing was accepted; a failure found later (a failed wait,
   // a vendor error while issuing) is reported through the signal semaphores instead.
   // The one exception: an issue on this thread that fails also returns its status.
+  // `accepted` (when given) tells the two apart: it is set once the submission is taken.
   //
   // One acquisition of the scheduler's lock takes the action, fills it and resolves its
   // waits: the submitting thread shares that lock with the completion threads, and on a
   // large host each acquisition after theirs costs a cache-line transfer.
-  Status Submit(const ActionRequest<V>& request) {
+  Status Submit(const ActionRequest<V>& request, bool* accepted = nullptr) {
     std::unique_lock<std::mutex> lock(mutex_);
     // Counted before it looks for device signals: see IssueChain.
     CountResolvingOrPendingLocked(+1);
@@ -120,6 +121,7 @@ class ActionScheduler {
       Finish(*action);
       return status;
     }
+    if (accepted) *accepted = true;
     const Resolution resolution = ResolveLocked(*action);
     if (resolution != Resolution::kPending) CountResolvingOrPendingLocked(-1);
     lock.unlock();

@@ -30,6 +30,7 @@
 
 #include "backends/gpu/collective_batch.h"
 #include "backends/gpu/collective_channel_set.h"
+#include "backends/gpu/command_buffer_device.h"
 #include "backends/gpu/command_operands.h"
 #include "backends/gpu/gpu_event.h"
 #include "backends/gpu/graph_command_buffer.h"
@@ -51,14 +52,18 @@ class StreamCommandBuffer final : public CommandBuffer {
  public:
   // Meant to live on the issuing thread's stack for one replay. Collectives need
   // `block_pool` (for their batch); their channels are noted in `channels` when given.
+  // With `device` (the device's GpuContext::symbol_owner), a nested command buffer of
+  // another device is refused here too (the validating shim refused it when recorded).
   StreamCommandBuffer(const V& vendor, typename V::Stream stream, const CommandBufferParams& params,
                       BlockPool* block_pool = nullptr,
-                      CollectiveChannelSet<V>* channels = nullptr)
+                      CollectiveChannelSet<V>* channels = nullptr,
+                      const RefCounted* device = nullptr)
       : CommandBuffer(params),
         vendor_(vendor),
         stream_(stream),
         block_pool_(block_pool),
-        channels_(channels) {}
+        channels_(channels),
+        device_(device) {}
   // Prepares a plan of the calls into `plan` instead of making them (see the file comment).
   StreamCommandBuffer(const V& vendor, const CommandBufferParams& params,
                       StreamPlanBuilder<V>& plan)
@@ -230,6 +235,10 @@ class StreamCommandBuffer final : public CommandBuffer {
   Status ExecuteCommands(CommandBuffer& commands) override {
     // A nested recording may be recorded again while this one's plan stands.
     if (preparing_) return preparing_->Refuse("ExecuteCommands");
+    if (device_) {
+      GPUHAL_RETURN_IF_ERROR(
+          CheckCommandBufferDevice<V>(device_, commands).WithContext("ExecuteCommands"));
+    }
     GPUHAL_RETURN_IF_ERROR(Flush());
     if (auto* nested = DynCast<GraphCommandBuffer<V>>(&commands)) {
       return nested->IssueWith(stream_, staging_, channels_).WithContext("ExecuteCommands");
@@ -278,6 +287,7 @@ class StreamCommandBuffer final : public CommandBuffer {
   typename V::Stream stream_;
   BlockPool* block_pool_ = nullptr;
   CollectiveChannelSet<V>* channels_ = nullptr;
+  const RefCounted* device_ = nullptr;  // null: nested buffers are not checked here
   StreamPlanBuilder<V>* preparing_ = nullptr;
   // The open batch; its arena is made on the first collective, as most replays have none.
   CollectiveBatch<V> batch_;

@@ -261,11 +261,15 @@ TYPED_TEST_P(StreamReplayPlanTest, AFailedCallNamesItsCommandAsAReplayDoes) {
 // and every submission reports the replay's error.
 TYPED_TEST_P(StreamReplayPlanTest, ARecordingThatFailsToReplayReportsItsErrorEveryTime) {
   Ref<CommandBuffer> cb = this->NewCommandBuffer();
-  ASSERT_OK(cb->Begin());
+  // The validating shim refuses a dispatch without its bindings when it is recorded: the
+  // recording underneath it is made directly, as a caller past the shim could.
+  CommandBuffer& recording = *cb->Unwrapped();
+  ASSERT_OK(recording.Begin());
   const uint32_t value = 1;
-  ASSERT_OK(cb->PushConstants(*this->layouts_[0], 0, {reinterpret_cast<const uint8_t*>(&value), 4}));
-  ASSERT_OK(cb->Dispatch(*this->executable_, 0, {1, 1, 1}));
-  ASSERT_OK(cb->End());
+  ASSERT_OK(recording.PushConstants(*this->layouts_[0], 0,
+                                    {reinterpret_cast<const uint8_t*>(&value), 4}));
+  ASSERT_OK(recording.Dispatch(*this->executable_, 0, {1, 1, 1}));
+  ASSERT_OK(recording.End());
   for (int submission = 0; submission < 2; ++submission) {
     Status status = IssueCommandBuffer(this->gpu_->context(), *cb, this->gpu_->stream());
     EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition) << status;
@@ -275,8 +279,7 @@ TYPED_TEST_P(StreamReplayPlanTest, ARecordingThatFailsToReplayReportsItsErrorEve
 }
 
 // What a plan resolved (kernels, addresses) belongs to the device it was prepared for:
-// another device's submission of the same recording replays it, and is refused as a
-// replay is.
+// another device neither uses the plan nor accepts the recording.
 TYPED_TEST_P(StreamReplayPlanTest, APlanServesOnlyTheDeviceItWasPreparedFor) {
   Ref<Buffer> a = this->NewBuffer(16);
   Ref<CommandBuffer> cb = this->NewCommandBuffer();
@@ -293,8 +296,7 @@ TYPED_TEST_P(StreamReplayPlanTest, APlanServesOnlyTheDeviceItWasPreparedFor) {
   EXPECT_FALSE(plan->Serves(other->vendor()));
   Status status = IssueCommandBuffer(other->context(), *cb, other->stream());
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
-  EXPECT_THAT(std::string(status.message()),
-              ::testing::HasSubstr("replaying command 0 (FillBuffer)"));
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("created by another"));
   EXPECT_EQ(this->PlanOf(*cb), plan);
   this->Clear(*a);
   ASSERT_OK(this->gpu_->Submit(*cb));

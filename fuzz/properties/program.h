@@ -6,7 +6,10 @@
 // signal and fail it) or device-driven (only submissions signal it; it fails when a
 // signalling submission fails). Keeping the two apart keeps the model exact: a host
 // signal racing a device signal on one semaphore would make OUT_OF_RANGE depend on
-// timing. Either kind may be a device semaphore or a host-only semaphore.
+// timing. Either kind may be a device semaphore or a host-only semaphore. For the same
+// reason the submissions signal each device-driven semaphore to increasing values in
+// submission order (a queue signal must raise the value it finds when submitted), though
+// their completions across queues arrive in any order.
 //
 // Every submission waits and signals at random (waits on values nobody signals yet, or
 // ever; larger signals satisfying smaller waits; several waiters on one value) and runs

@@ -82,6 +82,12 @@ rc::Gen<Program> GenProgram(Profile profile) {
       p.semaphores.push_back(spec);
     }
     std::vector<uint64_t> host_value(semaphore_count, 0);
+    // The highest value any submission so far signals each semaphore to: a queue signal
+    // must raise the value it finds when it is submitted (OUT_OF_RANGE otherwise), and
+    // device-driven semaphores are signalled only by submissions, made in order by thread
+    // 0, so strictly increasing values keep every submission valid whatever the timing.
+    // Completions across queues still arrive out of order.
+    std::vector<uint64_t> device_value(semaphore_count, 0);
 
     const uint32_t max_submissions = *rc::gen::inRange<uint32_t>(1, 9);
     const uint32_t op_budget = *rc::gen::inRange<uint32_t>(1, 17);
@@ -115,7 +121,9 @@ rc::Gen<Program> GenProgram(Profile profile) {
           if (!device_driven.empty()) {
             const uint32_t signal_count = *rc::gen::weightedElement<uint32_t>({{1, 0}, {4, 1}, {2, 2}});
             for (uint32_t k = 0; k < signal_count; ++k) {
-              x.signals.push_back({*rc::gen::elementOf(device_driven), gen_value()});
+              const uint32_t semaphore = *rc::gen::elementOf(device_driven);
+              device_value[semaphore] += *rc::gen::inRange<uint64_t>(1, 3);
+              x.signals.push_back({semaphore, device_value[semaphore]});
             }
           }
           x.tag_write = *rc::gen::element(TagWrite::kFill, TagWrite::kUpdate);

@@ -128,9 +128,10 @@ struct CollectiveCommand : Command {
 using namespace deferred_internal;
 
 Result<Ref<DeferredCommandBuffer>> DeferredCommandBuffer::Create(
-    Allocator& host_allocator, BlockPool& block_pool, const CommandBufferParams& params) {
+    Allocator& host_allocator, BlockPool& block_pool, const CommandBufferParams& params,
+    RefCounted* owner) {
   Ref<DeferredCommandBuffer> buffer =
-      MakeRef<DeferredCommandBuffer>(host_allocator, block_pool, params);
+      MakeRef<DeferredCommandBuffer>(host_allocator, block_pool, params, owner);
   if (!buffer) {
     return ResourceExhaustedError("out of host memory creating a deferred command buffer");
   }
@@ -138,9 +139,11 @@ Result<Ref<DeferredCommandBuffer>> DeferredCommandBuffer::Create(
 }
 
 DeferredCommandBuffer::DeferredCommandBuffer(BlockPool& block_pool,
-                                             const CommandBufferParams& params)
+                                             const CommandBufferParams& params,
+                                             RefCounted* owner)
     : CommandBuffer(params),
       block_pool_(&block_pool),
+      owner_(owner),
       arena_(block_pool),
       resources_(block_pool) {}
 

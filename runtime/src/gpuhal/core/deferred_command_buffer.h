@@ -38,10 +38,16 @@ class DeferredCommandBuffer final : public CommandBuffer {
   const void* TypeTag() const override { return &kTypeTag; }
 
   // Commands and retained references live in blocks from `block_pool`, which the buffer
-  // retains; the object itself comes from `host_allocator`.
+  // retains; the object itself comes from `host_allocator`. `owner` (retained when given)
+  // stands for the device the recording is for: see owner().
   static Result<Ref<DeferredCommandBuffer>> Create(Allocator& host_allocator,
                                                    BlockPool& block_pool,
-                                                   const CommandBufferParams& params);
+                                                   const CommandBufferParams& params,
+                                                   RefCounted* owner = nullptr);
+
+  // What Create was given as `owner`: a device compares it with its own identity to
+  // refuse another device's recording (nested or submitted).
+  const RefCounted* owner() const { return owner_.get(); }
 
   // Issues every recorded command onto `target` in recording order, stopping at the first
   // one `target` rejects and returning its status, prefixed with the command's index and
@@ -136,7 +142,8 @@ class DeferredCommandBuffer final : public CommandBuffer {
   enum class State : uint8_t { kInitial, kRecording, kRecorded };
   enum class PrepareState : uint8_t { kUnprepared, kPreparing, kPrepared, kUnpreparable };
 
-  DeferredCommandBuffer(BlockPool& block_pool, const CommandBufferParams& params);
+  DeferredCommandBuffer(BlockPool& block_pool, const CommandBufferParams& params,
+                        RefCounted* owner);
   ~DeferredCommandBuffer() override = default;
 
   Status CheckRecording(const char* command) const;
@@ -149,6 +156,7 @@ class DeferredCommandBuffer final : public CommandBuffer {
   Result<std::span<T>> CopySpan(std::span<const T> values, const char* what);
 
   Ref<BlockPool> block_pool_;  // declared first: the arena and set below use it
+  const Ref<RefCounted> owner_;  // an identity, retained so that it stays unique
   Arena arena_;
   ResourceSet resources_;
   deferred_internal::Command* first_ = nullptr;

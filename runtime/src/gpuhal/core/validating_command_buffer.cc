@@ -1,6 +1,7 @@
 #include "gpuhal/core/validating_command_buffer.h"
 
 #include <string>
+#include <utility>
 
 #include "gpuhal/core/deferred_command_buffer.h"
 
@@ -65,17 +66,51 @@ const char* CollectiveKindName(CollectiveKind kind) {
 
 }  // namespace
 
-Result<Ref<ValidatingCommandBuffer>> ValidatingCommandBuffer::Create(Allocator& host_allocator,
-                                                                     CommandBuffer& wrapped) {
-  Ref<ValidatingCommandBuffer> shim = MakeRef<ValidatingCommandBuffer>(host_allocator, wrapped);
+Result<Ref<ValidatingCommandBuffer>> ValidatingCommandBuffer::Create(
+    Allocator& host_allocator, CommandBuffer& wrapped, Ref<DeviceOperandCheck> operands) {
+  Ref<ValidatingCommandBuffer> shim =
+      MakeRef<ValidatingCommandBuffer>(host_allocator, wrapped, std::move(operands));
   if (!shim) {
     return ResourceExhaustedError("out of host memory creating a validating command buffer");
   }
   return shim;
 }
 
-ValidatingCommandBuffer::ValidatingCommandBuffer(CommandBuffer& wrapped)
-    : CommandBuffer(wrapped.params()), wrapped_(&wrapped) {}
+ValidatingCommandBuffer::ValidatingCommandBuffer(CommandBuffer& wrapped,
+                                                 Ref<DeviceOperandCheck> operands)
+    : CommandBuffer(wrapped.params()), wrapped_(&wrapped), operands_(std::move(operands)) {}
+
+Status ValidatingCommandBuffer::BeginSubmission() {
+  if (state_ != State::kRecorded) {
+    return FailedPreconditionError(
+        "submitting a command buffer that ",
+        state_ == State::kInitial ? "was never recorded; call Begin() and End() first"
+                                  : "is still recording; call End() first");
+  }
+  if (params().usage == CommandBufferUsage::kOneShot &&
+      submitted_.exchange(true, std::memory_order_acq_rel)) {
+    return FailedPreconditionError(
+        "a one-shot command buffer runs once and this one was already submitted; create it "
+        "with CommandBufferUsage::kReusable to submit it again");
+  }
+  return OkStatus();
+}
+
+void ValidatingCommandBuffer::CancelSubmission() {
+  if (params().usage == CommandBufferUsage::kOneShot) {
+    submitted_.store(false, std::memory_order_release);
+  }
+}
+
+Status ValidatingCommandBuffer::CheckBufferOwner(Buffer* buffer, const char* what) const {
+  if (!operands_ || !buffer) return OkStatus();
+  return operands_->CheckBuffer(*buffer, what);
+}
+
+Status ValidatingCommandBuffer::CheckEventOwner(Event& event, const char* what) const {
+  if (!operands_) return OkStatus();
+  return operands_->CheckEvent(event, what);
+}
 
 Status ValidatingCommandBuffer::CheckCommand(const char* command,
                                              CommandCategory category) const {
@@ -101,6 +136,7 @@ Status ValidatingCommandBuffer::CheckBufferBarriers(
     }
     const std::string what = StrCat(command, " buffer barrier ", i);
     GPUHAL_RETURN_IF_ERROR(range.buffer->ResolveRange(range.offset, range.length, what.c_str()));
+    GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(range.buffer, what.c_str()));
   }
   return OkStatus();
 }
@@ -117,6 +153,7 @@ Status ValidatingCommandBuffer::Begin() {
   GPUHAL_RETURN_IF_ERROR(wrapped_->Begin());
   state_ = State::kRecording;
   debug_group_depth_ = 0;
+  bound_slots_ = {};
   return OkStatus();
 }
 
@@ -161,11 +198,13 @@ Status ValidatingCommandBuffer::ExecutionBarrier(ExecutionStage source, Executio
 
 Status ValidatingCommandBuffer::SignalEvent(Event& event, ExecutionStage source) {
   GPUHAL_RETURN_IF_ERROR(CheckCommand("SignalEvent", CommandCategory::kNone));
+  GPUHAL_RETURN_IF_ERROR(CheckEventOwner(event, "SignalEvent"));
   return wrapped_->SignalEvent(event, source);
 }
 
 Status ValidatingCommandBuffer::ResetEvent(Event& event, ExecutionStage source) {
   GPUHAL_RETURN_IF_ERROR(CheckCommand("ResetEvent", CommandCategory::kNone));
+  GPUHAL_RETURN_IF_ERROR(CheckEventOwner(event, "ResetEvent"));
   return wrapped_->ResetEvent(event, source);
 }
 
@@ -176,6 +215,8 @@ Status ValidatingCommandBuffer::WaitEvents(std::span<Event* const> events, Execu
   GPUHAL_RETURN_IF_ERROR(CheckCommand("WaitEvents", CommandCategory::kNone));
   for (size_t i = 0; i < events.size(); ++i) {
     if (!events[i]) return InvalidArgumentError("WaitEvents event ", i, " is null");
+    const std::string what = StrCat("WaitEvents event ", i);
+    GPUHAL_RETURN_IF_ERROR(CheckEventOwner(*events[i], what.c_str()));
   }
   GPUHAL_RETURN_IF_ERROR(CheckBufferBarriers("WaitEvents", buffer_barriers));
   return wrapped_->WaitEvents(events, source, target, memory_barriers, buffer_barriers);
@@ -184,6 +225,7 @@ Status ValidatingCommandBuffer::WaitEvents(std::span<Event* const> events, Execu
 Status ValidatingCommandBuffer::DiscardBuffer(BufferRange range) {
   GPUHAL_RETURN_IF_ERROR(CheckCommand("DiscardBuffer", CommandCategory::kTransfer));
   GPUHAL_RETURN_IF_ERROR(CheckBufferRange("discard", range, BufferUsage::kNone));
+  GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(range.buffer, "DiscardBuffer target"));
   return wrapped_->DiscardBuffer(range);
 }
 
@@ -214,6 +256,7 @@ Status ValidatingCommandBuffer::FillBuffer(BufferRange target, const void* patte
                                 "), which is not a multiple of the pattern length ",
                                 pattern_length);
   }
+  GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(target.buffer, "FillBuffer target"));
   return wrapped_->FillBuffer(target, pattern, pattern_length);
 }
 
@@ -231,6 +274,7 @@ Status ValidatingCommandBuffer::UpdateBuffer(const void* source, BufferRange tar
   if (!source && target.length != 0) return InvalidArgumentError("update source is null");
   GPUHAL_RETURN_IF_ERROR(
       CheckBufferRange("update target", target, BufferUsage::kTransferTarget));
+  GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(target.buffer, "UpdateBuffer target"));
   return wrapped_->UpdateBuffer(source, target);
 }
 
@@ -251,6 +295,8 @@ Status ValidatingCommandBuffer::CopyBuffer(BufferRange source, Buffer& target,
                                   ") overlap in the same allocation");
     }
   }
+  GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(source.buffer, "CopyBuffer source"));
+  GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(&target, "CopyBuffer target"));
   return wrapped_->CopyBuffer(source, target, target_offset);
 }
 
@@ -303,8 +349,11 @@ Status ValidatingCommandBuffer::PushDescriptorSet(PipelineLayout& layout, uint32
     GPUHAL_RETURN_IF_ERROR(CheckBufferRange(what.c_str(),
                                             {binding.buffer, binding.offset, binding.length},
                                             BufferUsage::kDispatchStorage));
+    GPUHAL_RETURN_IF_ERROR(CheckBufferOwner(binding.buffer, what.c_str()));
   }
-  return wrapped_->PushDescriptorSet(layout, set, bindings);
+  GPUHAL_RETURN_IF_ERROR(wrapped_->PushDescriptorSet(layout, set, bindings));
+  bound_slots_[set] |= static_cast<uint32_t>(seen_slots);
+  return OkStatus();
 }
 
 namespace {
@@ -320,10 +369,33 @@ Status CheckEntryPoint(const Executable& executable, uint32_t entry_point) {
 
 }  // namespace
 
+Status ValidatingCommandBuffer::CheckDispatch(Executable& executable, uint32_t entry_point,
+                                              const char* command) const {
+  GPUHAL_RETURN_IF_ERROR(CheckEntryPoint(executable, entry_point));
+  if (operands_) GPUHAL_RETURN_IF_ERROR(operands_->CheckDispatch(executable, entry_point, command));
+  const EntryPointInfo& entry = executable.entry_point(entry_point);
+  if (!entry.layout) return OkStatus();
+  const PipelineLayout& layout = *entry.layout;
+  for (uint32_t set = 0; set < layout.set_count() && set < kMaxDescriptorSets; ++set) {
+    const uint32_t binding_count = layout.set_layout(set).binding_count();
+    const uint32_t wanted =
+        binding_count >= 32 ? ~uint32_t{0} : (uint32_t{1} << binding_count) - 1;
+    const uint32_t missing = wanted & ~bound_slots_[set];
+    if (missing != 0) {
+      const uint32_t slot = static_cast<uint32_t>(__builtin_ctz(missing));
+      return FailedPreconditionError(
+          command, " of '", entry.name, "': descriptor set ", set, " binding ordinal ",
+          layout.set_layout(set).bindings()[slot].ordinal,
+          " has no buffer; push it with PushDescriptorSet before dispatching");
+    }
+  }
+  return OkStatus();
+}
+
 Status ValidatingCommandBuffer::Dispatch(Executable& executable, uint32_t entry_point,
                                          WorkgroupCount workgroup_count) {
   GPUHAL_RETURN_IF_ERROR(CheckCommand("Dispatch", CommandCategory::kDispatch));
-  GPUHAL_RETURN_IF_ERROR(CheckEntryPoint(executable, entry_point));
+  GPUHAL_RETURN_IF_ERROR(CheckDispatch(executable, entry_point, "Dispatch"));
   return wrapped_->Dispatch(executable, entry_point, workgroup_count);
 }
 
@@ -346,6 +418,9 @@ Status ValidatingCommandBuffer::DispatchIndirect(Executable& executable, uint32_
                                 " (", absolute_offset,
                                 " in its allocation) is not a multiple of 4");
   }
+  GPUHAL_RETURN_IF_ERROR(
+      CheckBufferOwner(workgroup_count.buffer, "DispatchIndirect workgroup count"));
+  GPUHAL_RETURN_IF_ERROR(CheckDispatch(executable, entry_point, "DispatchIndirect"));
   return wrapped_->DispatchIndirect(executable, entry_point, workgroup_count);
 }
 
@@ -374,6 +449,9 @@ Status ValidatingCommandBuffer::ExecuteCommands(CommandBuffer& commands) {
   if (!ended) {
     return FailedPreconditionError("nested command buffer has not ended recording; call its "
                                    "End() before executing it");
+  }
+  if (operands_) {
+    GPUHAL_RETURN_IF_ERROR(operands_->CheckCommandBuffer(commands, "ExecuteCommands"));
   }
   return wrapped_->ExecuteCommands(commands);
 }
@@ -474,6 +552,10 @@ Status ValidatingCommandBuffer::Collective(Channel& channel, CollectiveOp op,
                              " (element_count ", element_count, " x ", element_size,
                              "-byte elements x ", operand.participants, " participants)");
     }
+  }
+  if (operands_) {
+    GPUHAL_RETURN_IF_ERROR(
+        operands_->CheckCollective(channel, op, param, send, recv, element_count));
   }
   return wrapped_->Collective(channel, op, param, send, recv, element_count);
 }

@@ -54,17 +54,30 @@
 // | WaitEvents               | no null event                                          | INVALID_ARGUMENT    |
 // | barriers, WaitEvents     | buffer barriers name a buffer, range inside it         | INVALID_ARGUMENT /  |
 // |                          |                                                        | OUT_OF_RANGE        |
+// | Dispatch, Indirect       | every binding of the entry point's layout was pushed   | FAILED_PRECONDITION |
+// |                          | (PushDescriptorSet) in this recording                  |                     |
+// | every object operand     | belongs to the device that created the buffer, and the | INVALID_ARGUMENT    |
+// |                          | device can run the command (DeviceOperandCheck)        |                     |
 //
+// A rejected call changes nothing: neither the shim's state nor the recording.
+//
+// The device's own checks (device_operand_check.h) run only when the device gave one;
+// they make a buffer, event, executable, channel or nested command buffer of another
+// device an error at record time in every command buffer mode.
 // Collective buffers need no BufferUsage bit: kDefault does not include kCollective, and
 // requiring it would reject every default allocation.
 #ifndef GPUHAL_CORE_VALIDATING_COMMAND_BUFFER_H_
 #define GPUHAL_CORE_VALIDATING_COMMAND_BUFFER_H_
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 #include "gpuhal/allocator.h"
 #include "gpuhal/command_buffer.h"
+#include "gpuhal/core/device_operand_check.h"
+#include "gpuhal/layout.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/status.h"
 
@@ -81,14 +94,25 @@ class ValidatingCommandBuffer final : public CommandBuffer {
   static constexpr size_t kIndirectParametersLength = 12;
 
   // Wraps and retains `wrapped`, taking its params. The shim comes from `host_allocator`.
+  // `operands`, when given, is the creating device's check of what commands name; it is
+  // retained.
   static Result<Ref<ValidatingCommandBuffer>> Create(Allocator& host_allocator,
-                                                     CommandBuffer& wrapped);
+                                                     CommandBuffer& wrapped,
+                                                     Ref<DeviceOperandCheck> operands = {});
 
   CommandBuffer* Unwrapped() override { return wrapped_.get(); }
 
   bool is_recording() const { return state_ == State::kRecording; }
   bool is_recorded() const { return state_ == State::kRecorded; }
   uint32_t open_debug_group_count() const { return debug_group_depth_; }
+
+  // Submission (QueueExecute) ------------------------------------------------------------
+  // FAILED_PRECONDITION unless recording has ended, and for a one-shot buffer that was
+  // already submitted: a one-shot buffer runs once. On OK a one-shot buffer counts as
+  // submitted; a submission that is then refused for another reason gives the claim back
+  // with CancelSubmission(). Thread-safe against other submissions of the same buffer.
+  Status BeginSubmission();
+  void CancelSubmission();
 
   Status Begin() override;
   Status End() override;
@@ -124,17 +148,29 @@ class ValidatingCommandBuffer final : public CommandBuffer {
 
   enum class State : uint8_t { kInitial, kRecording, kRecorded };
 
-  explicit ValidatingCommandBuffer(CommandBuffer& wrapped);
+  ValidatingCommandBuffer(CommandBuffer& wrapped, Ref<DeviceOperandCheck> operands);
   ~ValidatingCommandBuffer() override = default;
 
   // Recording state, then the category the command belongs to.
   Status CheckCommand(const char* command, CommandCategory category) const;
   Status CheckBufferBarriers(const char* command,
                              std::span<const BufferBarrier> buffer_barriers) const;
+  // The device's checks; OK when it gave none.
+  Status CheckBufferOwner(Buffer* buffer, const char* what) const;
+  Status CheckEventOwner(Event& event, const char* what) const;
+  // The entry point exists, the device can dispatch it, and its layout's bindings were
+  // all pushed.
+  Status CheckDispatch(Executable& executable, uint32_t entry_point, const char* command) const;
 
   Ref<CommandBuffer> wrapped_;
+  const Ref<DeviceOperandCheck> operands_;  // null: the device checks nothing itself
   State state_ = State::kInitial;
   uint32_t debug_group_depth_ = 0;
+  // Bit i of bound_slots_[set]: binding slot i of `set` was pushed since Begin().
+  std::array<uint32_t, kMaxDescriptorSets> bound_slots_{};
+  static_assert(kMaxBindingsPerSet <= 32, "bound_slots_ holds one bit per binding slot");
+  // A one-shot buffer's submission was claimed (BeginSubmission).
+  std::atomic<bool> submitted_{false};
 };
 
 }  // namespace gpuhal
