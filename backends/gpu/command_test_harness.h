@@ -169,6 +169,7 @@ class FakeGpu {
   }
 
   const V& vendor() const { return context_.vendor; }
+  const Ref<VendorBinding<V>>& binding() const { return binding_; }
   fake::Engine& engine() { return FakePlatform<V>::EngineOf(*platform_); }
   const GpuContext<V>& context() const { return context_; }
   typename V::Stream stream() const { return stream_; }

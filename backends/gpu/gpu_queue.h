@@ -40,6 +40,11 @@
 
 namespace gpuhal::gpu {
 
+namespace testing {
+template <Vendor V>
+class GpuQueueTestPeer;  // testing/gpu_queue_test_peer.h
+}  // namespace testing
+
 template <Vendor V>
 class GpuQueue final : public RefCounted {
  public:
@@ -279,6 +284,8 @@ class GpuQueue final : public RefCounted {
  private:
   template <typename T, typename... Args>
   friend T* gpuhal::NewRefCounted(Allocator& allocator, Args&&... args);
+  // Sets up retirement interleavings on cue (gpu_queue_retirement_test_suite.h).
+  friend class testing::GpuQueueTestPeer<V>;
 
   static constexpr size_t kStagingChunkBytes = size_t{4} << 20;
 

@@ -855,6 +855,86 @@ TEST_P(GpuQueueTest, LargeTransfersAreChunked) {
   EXPECT_TRUE(written == read);
 }
 
+// A transfer whose chunk fails after its copy was enqueued (no event to record it with,
+// the record or the wait for it failing) must not free the staging memory the copy still
+// reads or writes: the copy would run on freed pinned memory, which the simulated GPU
+// reports as a sticky illegal address (and ASan as a use after free). Afterwards the
+// device works and the memory is back.
+TEST_P(GpuQueueTest, FailedTransfersKeepTheirStagingUntilTheCopyIsDone) {
+  struct Case {
+    const char* cuda_entry_point;
+    bool read;
+  };
+  const Case cases[] = {{"cuEventCreate", false},      {"cuEventCreate", true},
+                        {"cuEventRecord", false},      {"cuEventRecord", true},
+                        {"cuEventSynchronize", false}, {"cuEventSynchronize", true}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << c.cuda_entry_point << (c.read ? " read" : " write"));
+    // No idle events: every chunk creates its event.
+    device_ = OpenDevice("event_pool=0");
+    ASSERT_TRUE(device_);
+    constexpr size_t kBytes = 4096;
+    Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, kBytes);
+    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    std::vector<std::byte> old_bytes(kBytes, std::byte{0x11}), new_bytes(kBytes, std::byte{0x22});
+    ASSERT_TRUE(device_->WriteBuffer(old_bytes, **buffer, 0).ok());
+
+    fake::Engine& engine = *fake::SimulatedEngineOf(*device_);
+    Result<fake::FakeErrorCodes> codes = fake::FakeErrorCodesOf(*device_);
+    Result<std::string> entry_point = fake::FakeEntryPointName(*device_, c.cuda_entry_point);
+    ASSERT_TRUE(codes.ok() && entry_point.ok());
+    fake::FaultRule rule;
+    rule.entry_point = *entry_point;
+    rule.error_code = codes->out_of_memory;
+    rule.nth_call = 1;
+    engine.fault_injector().AddRule(rule);
+    std::vector<std::byte> read(kBytes);
+    const Status failed = c.read ? device_->ReadBuffer(**buffer, 0, read)
+                                 : device_->WriteBuffer(new_bytes, **buffer, 0);
+    EXPECT_FALSE(failed.ok()) << "the injected failure was not reported";
+    engine.fault_injector().Clear();
+
+    // The device is unharmed: no fault from a copy on freed memory, and transfers work.
+    std::string fault;
+    EXPECT_EQ(engine.DeviceFault(0, &fault), fake::Error::kOk) << fault;
+    ASSERT_TRUE(device_->WriteBuffer(new_bytes, **buffer, 0).ok());
+    ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+    EXPECT_TRUE(read == new_bytes);
+    buffer->reset();
+    ExpectQuiescent(*device_);
+    device_.reset();
+    EXPECT_EQ(allocator_.live_bytes(), 0u);
+  }
+}
+
+// Submissions: what QueueExecute refuses at the call --------------------------------------
+
+// A queue signal must raise its semaphore, as a host Signal must: one at or below the
+// current value is OUT_OF_RANGE when submitted, and nothing is submitted.
+TEST_P(GpuQueueTest, QueueSignalsMustRaiseTheValueAsHostSignalsMust) {
+  Ref<Semaphore> timeline = DeviceSemaphore(5);
+  Ref<Semaphore> untouched = DeviceSemaphore(0);
+  EXPECT_EQ(timeline->Signal(5).code(), StatusCode::kOutOfRange);
+  for (uint64_t value : {uint64_t{0}, uint64_t{4}, uint64_t{5}}) {
+    SCOPED_TRACE(testing::Message() << "signal to " << value);
+    EXPECT_EQ(Barrier({}, {{untouched.get(), 1}, {timeline.get(), value}}).code(),
+              StatusCode::kOutOfRange);
+    Result<Ref<Buffer>> buffer = device_->QueueAlloca(
+        kAnyQueue, {}, std::vector<SemaphorePoint>{{timeline.get(), value}}, {}, 64);
+    EXPECT_EQ(buffer.status().code(), StatusCode::kOutOfRange);
+  }
+  // Nothing ran: the other signal of the refused submissions was never reached.
+  std::this_thread::sleep_for(milliseconds(5));
+  if (!threaded()) LetDeviceRun(*device_);
+  EXPECT_FALSE(Reached(*untouched, 1));
+  ASSERT_TRUE(Barrier({}, {{timeline.get(), 6}}).ok());
+  EXPECT_TRUE(WaitLong(*timeline, 6).ok());
+  // A failed semaphore is accepted (its failure is what the submission's waiters see).
+  Ref<Semaphore> failed = DeviceSemaphore(3);
+  failed->Fail(AbortedError("given up"));
+  EXPECT_TRUE(Barrier({}, {{failed.get(), 1}}).ok());
+}
+
 TEST_P(GpuQueueTest, BuffersOfAnotherDeviceAreRejected) {
   other_device_ = OpenDevice("");
   ASSERT_TRUE(other_device_);

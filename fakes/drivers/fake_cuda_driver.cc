@@ -39,4 +39,12 @@ FaultRule FakeCudaLaunchFailureRule(std::string_view entry_point) {
   return rule;
 }
 
+FakeErrorCodes FakeCudaErrorCodes() {
+  FakeErrorCodes codes;
+  codes.out_of_memory = CUDA_ERROR_OUT_OF_MEMORY;
+  codes.launch_failed = CUDA_ERROR_LAUNCH_FAILED;
+  codes.invalid_value = CUDA_ERROR_INVALID_VALUE;
+  return codes;
+}
+
 }  // namespace gpuhal::fake

@@ -44,6 +44,9 @@ Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri) {
     GPUHAL_ASSIGN_OR_RETURN(uint64_t count, ParseUnsigned("devices", *devices, 1, 64));
     options.device_count = static_cast<int>(count);
   }
+  if (auto jitter = uri.Param("jitter")) {
+    GPUHAL_ASSIGN_OR_RETURN(options.jitter_seed, ParseUnsigned("jitter", *jitter, 0, UINT64_MAX));
+  }
   if (auto memory = uri.Param("memory")) {
     GPUHAL_ASSIGN_OR_RETURN(options.device_memory_bytes,
                             ParseUnsigned("memory", *memory, 1, UINT64_MAX));
@@ -70,6 +73,20 @@ Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device) {
     engine->fault_injector().AddRule(FakeHipLaunchFailureRule("hipEventSynchronize"));
     return OkStatus();
   }
+  return InvalidArgumentError("the device (", device.info().uri,
+                              ") was not made by the fake-cuda or fake-hip driver");
+}
+
+Result<FakeErrorCodes> FakeErrorCodesOf(gpuhal::Device& device) {
+  if (FakeCudaEngineOf(device)) return FakeCudaErrorCodes();
+  if (FakeHipEngineOf(device)) return FakeHipErrorCodes();
+  return InvalidArgumentError("the device (", device.info().uri,
+                              ") was not made by the fake-cuda or fake-hip driver");
+}
+
+Result<std::string> FakeEntryPointName(gpuhal::Device& device, std::string_view cuda_name) {
+  if (FakeCudaEngineOf(device)) return std::string(cuda_name);
+  if (FakeHipEngineOf(device)) return FakeHipEntryPointName(cuda_name);
   return InvalidArgumentError("the device (", device.info().uri,
                               ") was not made by the fake-cuda or fake-hip driver");
 }

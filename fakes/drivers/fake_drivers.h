@@ -10,12 +10,16 @@
 //   platform=NAME                     share one simulated GPU with every live device whose
 //                                     URI names NAME (needed for channels between
 //                                     devices: fake-cuda://1?devices=4&platform=ring)
+//   jitter=N                          nonzero: vendor calls yield or sleep at random,
+//                                     seeded by N, to widen race windows (CallJitter in
+//                                     fakes/engine/fault_injector.h); default 0, off
 // Every other key is a DeviceParams key (see backends/gpu/device_params.h).
 #ifndef GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
 #define GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
 
 #include <array>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "fakes/engine/engine.h"
@@ -28,8 +32,8 @@ namespace gpuhal::fake {
 
 inline constexpr std::string_view kFakeCudaScheme = "fake-cuda";
 inline constexpr std::string_view kFakeHipScheme = "fake-hip";
-inline constexpr std::array<std::string_view, 5> kFakePlatformUriKeys = {
-    "seed", "schedule", "devices", "memory", "platform"};
+inline constexpr std::array<std::string_view, 6> kFakePlatformUriKeys = {
+    "seed", "schedule", "devices", "memory", "platform", "jitter"};
 
 // The simulated GPU's options from a device URI's query (only the keys above; the rest
 // are ignored here). INVALID_ARGUMENT naming a bad value.
@@ -60,6 +64,22 @@ Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device);
 // "cuEventRecord") return the vendor's launch-failure code.
 FaultRule FakeCudaLaunchFailureRule(std::string_view entry_point);
 FaultRule FakeHipLaunchFailureRule(std::string_view entry_point);
+
+// For fault injection: vendor error codes as the device's vendor spells them, for
+// FaultRule::error_code.
+struct FakeErrorCodes {
+  int out_of_memory = 0;  // CUDA_ERROR_OUT_OF_MEMORY, hipErrorOutOfMemory
+  int launch_failed = 0;  // CUDA_ERROR_LAUNCH_FAILED, hipErrorLaunchFailure
+  int invalid_value = 0;  // CUDA_ERROR_INVALID_VALUE, hipErrorInvalidValue
+};
+// INVALID_ARGUMENT for a device not made by these drivers.
+Result<FakeErrorCodes> FakeErrorCodesOf(gpuhal::Device& device);
+
+// For fault injection: the device's vendor's name of a CUDA driver entry point that the
+// GPU driver calls ("cuEventCreate" is "hipEventCreateWithFlags" on fake-hip). NOT_FOUND
+// for a name the HIP table has no counterpart of; INVALID_ARGUMENT for a device not made
+// by these drivers.
+Result<std::string> FakeEntryPointName(gpuhal::Device& device, std::string_view cuda_name);
 
 }  // namespace gpuhal::fake
 

@@ -1,8 +1,11 @@
 // "fake-hip": the HIP device over the HIP-shaped simulated GPU.
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "backends/hip/hip_driver.h"
+#include "backends/hip/hip_symbols.h"
 #include "backends/hip/rccl_collective_api.h"
 #include "fakes/drivers/fake_drivers_internal.h"
 #include "fakes/drivers/fake_gpu_driver.h"
@@ -37,6 +40,46 @@ FaultRule FakeHipLaunchFailureRule(std::string_view entry_point) {
   rule.error_code = hipErrorLaunchFailure;
   rule.nth_call = 1;
   return rule;
+}
+
+FakeErrorCodes FakeHipErrorCodes() {
+  FakeErrorCodes codes;
+  codes.out_of_memory = hipErrorOutOfMemory;
+  codes.launch_failed = hipErrorLaunchFailure;
+  codes.invalid_value = hipErrorInvalidValue;
+  return codes;
+}
+
+Result<std::string> FakeHipEntryPointName(std::string_view cuda_name) {
+  // Where HIP's name is not CUDA's with "cu" read as "hip".
+  static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
+      {"cuDeviceGetCount", "hipGetDeviceCount"},
+      {"cuCtxSetCurrent", "hipSetDevice"},
+      {"cuCtxGetCurrent", "hipGetDevice"},
+      {"cuStreamCreate", "hipStreamCreateWithFlags"},
+      {"cuEventCreate", "hipEventCreateWithFlags"},
+      {"cuMemAlloc", "hipMalloc"},
+      {"cuMemFree", "hipFree"},
+      {"cuMemHostAlloc", "hipHostMalloc"},
+      {"cuMemFreeHost", "hipHostFree"},
+      {"cuMemHostRegister", "hipHostRegister"},
+      {"cuMemHostUnregister", "hipHostUnregister"},
+      {"cuMemHostGetDevicePointer", "hipHostGetDevicePointer"},
+      {"cuMemAllocFromPoolAsync", "hipMallocFromPoolAsync"},
+      {"cuMemFreeAsync", "hipFreeAsync"},
+      {"cuLaunchKernel", "hipModuleLaunchKernel"},
+  };
+  std::string name;
+  for (const auto& [cuda, hip] : kRenamed) {
+    if (cuda == cuda_name) name = std::string(hip);
+  }
+  if (name.empty() && cuda_name.starts_with("cu")) {
+    name = "hip" + std::string(cuda_name.substr(2));
+  }
+  for (std::string_view hip_name : hip::kHipSymbolNames) {
+    if (hip_name == name) return name;
+  }
+  return NotFoundError("the HIP table has no counterpart of CUDA's ", cuda_name);
 }
 
 }  // namespace gpuhal::fake

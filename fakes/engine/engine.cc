@@ -32,6 +32,11 @@ thread_local PendingGroup t_group;
 Engine::Engine(const EngineOptions& options)
     : options_(options), prng_(options.seed), epoch_(std::chrono::steady_clock::now()) {
   trace_.set_enabled(options.record_trace);
+  if (options.jitter_seed != 0) {
+    CallJitter jitter;
+    jitter.seed = options.jitter_seed;
+    fault_injector_.SetJitter(jitter);
+  }
   for (int i = 0; i < options_.device_count; ++i) {
     auto device = std::make_unique<Device>();
     device->index = i;

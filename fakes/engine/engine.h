@@ -43,6 +43,9 @@ struct EngineOptions {
   uint64_t seed = 0;       // deterministic mode: picks the interleaving
   int worker_threads = 4;  // threaded mode
   bool record_trace = false;
+  // Nonzero: every vendor call's timing is perturbed from the start with
+  // CallJitter{.seed = jitter_seed} (fault_injector.h).
+  uint64_t jitter_seed = 0;
 };
 
 struct Stream;
