@@ -44,6 +44,7 @@ struct CudaVendor {
   const CudaSymbols* symbols = nullptr;
   CUdevice device = 0;
   CUcontext context = nullptr;
+  int ordinal = -1;  // the device's ordinal once Open; collectives name devices by it
 
   // Success is tested before the call's name becomes a string_view: its strlen cost more
   // than the test on every call of a submission.
@@ -73,6 +74,7 @@ struct CudaVendor {
   // Binds this vendor value to device `ordinal`, retaining its primary context.
   Status Open(int ordinal) {
     GPUHAL_RETURN_IF_ERROR(Check(symbols->cuDeviceGet(&device, ordinal), "cuDeviceGet"));
+    this->ordinal = ordinal;
     GPUHAL_RETURN_IF_ERROR(
         Check(symbols->cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain"));
     return MakeCurrent();

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include "gpuhal/channel.h"
@@ -93,6 +94,14 @@ struct CollectiveApi {
     typename Types::UniqueId id;
     std::memcpy(&id, channel_id.bytes.data(), sizeof(id));
     return Check(symbols->ncclCommInitRank(comm, count, id, rank), "ncclCommInitRank");
+  }
+  // One communicator per device of this process, rank i on the device of ordinal
+  // ordinals[i], made in one call: the library sets each device itself, and a failure
+  // leaves no rank waiting for another.
+  Status InitAll(std::span<const int> ordinals, Comm* comms) const {
+    return Check(symbols->ncclCommInitAll(comms, static_cast<int>(ordinals.size()),
+                                          ordinals.data()),
+                 "ncclCommInitAll");
   }
   // A null result: this rank passed a negative color and joins no new communicator.
   Result<Comm> Split(Comm comm, int32_t color, int32_t key) const {

@@ -55,26 +55,21 @@ class GpuChannel final : public Channel {
     return Wrap(std::move(collectives), comm);
   }
 
-  // One channel per entry of `devices`, rank i on devices[i], joined in one NCCL group
-  // from this thread (so one thread can set up every device of a process). Blocks until
-  // all are made.
+  // One channel per entry of `devices`, rank i on devices[i], made in one call from this
+  // thread (ncclCommInitAll). Not a group of per-rank initializations: one rank failing
+  // to join (its device could not be made current, say) would leave the others waiting
+  // for it at the group's end.
   static Result<std::vector<Ref<Channel>>> CreateGroup(
       std::span<const Ref<DeviceCollectives<V>>> devices) {
     if (devices.empty()) return InvalidArgumentError("CreateChannelGroup: no devices");
     const Api& api = devices[0]->api();
-    GPUHAL_ASSIGN_OR_RETURN(ChannelId id, api.CreateUniqueId());
     const int32_t count = static_cast<int32_t>(devices.size());
-    // NCCL writes the handles at ncclGroupEnd: they need storage that outlives the loop.
-    std::vector<Comm> comms(devices.size(), Comm{});
-    GPUHAL_RETURN_IF_ERROR(api.GroupStart());
-    Status status;
-    for (int32_t rank = 0; rank < count && status.ok(); ++rank) {
-      status = devices[rank]->MakeCurrent();
-      if (status.ok()) status = api.InitRank(id, count, rank, &comms[rank]);
-      if (!status.ok()) status = status.WithContext(StrCat("rank ", rank, " of ", count));
+    std::vector<int> ordinals;
+    for (const Ref<DeviceCollectives<V>>& device : devices) {
+      ordinals.push_back(device->vendor().ordinal);
     }
-    const Status ended = api.GroupEnd();
-    if (status.ok()) status = ended;
+    std::vector<Comm> comms(devices.size(), Comm{});
+    Status status = api.InitAll(ordinals, comms.data());
     std::vector<Ref<Channel>> channels;
     for (int32_t rank = 0; rank < count && status.ok(); ++rank) {
       Result<Ref<Channel>> channel = Wrap(devices[rank], std::exchange(comms[rank], Comm{}));

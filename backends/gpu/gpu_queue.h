@@ -101,12 +101,15 @@ class GpuQueue final : public RefCounted {
     }
     if (work_status.ok()) {
       for (CommandBuffer* command_buffer : action.command_buffers) {
+        // A command buffer that fails part way may have put some of its work on the
+        // stream already.
+        work_enqueued = true;
         work_status = IssueCommandBuffer<V>(context_, *command_buffer, stream_,
                                             &action.collective_channels);
         if (!work_status.ok()) break;
-        work_enqueued = true;
       }
     }
+    action.work_issued = work_status.ok();
     if (work_status.ok() && action.kind == ActionKind::kDeallocate &&
         action.deallocation->TakeQueueAllocation()) {
       work_status = vendor.FreeAsync(action.deallocation->device_address(), stream_);
@@ -120,11 +123,16 @@ class GpuQueue final : public RefCounted {
       if (!record_status.ok()) (*event)->Release();
     }
     if (!record_status.ok()) {
-      // Without a completion event nobody can tell when enqueued work ends.
-      if (work_enqueued) vendor.SynchronizeStream(stream_).IgnoreError();
-      return work_status.ok() ? record_status : work_status;
+      if (!work_enqueued) return work_status.ok() ? record_status : work_status;
+      // Work is on the stream but no event marks its end: the action goes in flight
+      // failed, without one, and the completion thread synchronizes the stream for it.
+      // Not this thread: the work may wait for more of this thread's submissions (a
+      // collective waits for its peers' parts).
+      if (work_status.ok()) work_status = record_status;
+      action.completion_event = nullptr;
+    } else {
+      action.completion_event = *event;
     }
-    action.completion_event = *event;
     action.sequence = pacing_->TakeIssueOrdinal();
     if (work_status.ok()) {
       for (ActionSignal<V>& signal : action.signals) {
@@ -146,7 +154,7 @@ class GpuQueue final : public RefCounted {
     in_flight_empty_.store(false, std::memory_order_relaxed);
     ++in_flight_count_;
     issue_records_[issue_record_count_++ % kIssueRecords] =
-        IssueRecord{action.sequence, action.issued_at, action.completion_event->handle()};
+        IssueRecord{action.sequence, action.issued_at, CompletionEventOf(action)};
     // Written only here, under mutex_: no read-modify-write needed.
     issued_count_.store(issued_count_.load(std::memory_order_relaxed) + 1,
                         std::memory_order_release);
@@ -389,7 +397,10 @@ class GpuQueue final : public RefCounted {
         action = paused_ ? nullptr : in_flight_head_;
       }
       if (!action) continue;  // retired by a submitting thread meanwhile
-      Retire(*action, binding_->vendor().SynchronizeEvent(action->completion_event->handle()));
+      const V& vendor = binding_->vendor();
+      Retire(*action, action->completion_event
+                          ? vendor.SynchronizeEvent(action->completion_event->handle())
+                          : vendor.SynchronizeStream(stream_));
     }
   }
 
@@ -435,10 +446,17 @@ class GpuQueue final : public RefCounted {
     // had read would then have to be taken back from its cache.
     IssueRecord settled{};
     IssueRecord oldest{};
+    // An action without a completion event (its record failed) can only be observed by
+    // synchronizing the stream: eagerly, once it is the oldest not published.
+    bool unmarked = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto visit = [&](const IssueRecord& record) {
         if (record.sequence <= published) return true;
+        if (record.event == typename V::Event{}) {
+          unmarked = true;
+          return false;
+        }
         if (oldest.sequence == 0) oldest = record;
         if (now - record.issued_at < CompletionPacing::kSettle) return false;
         settled = record;
@@ -450,12 +468,13 @@ class GpuQueue final : public RefCounted {
         }
       } else {
         for (QueueAction<V>* action = in_flight_head_; action; action = action->next) {
-          if (!visit({action->sequence, action->issued_at, action->completion_event->handle()})) {
+          if (!visit({action->sequence, action->issued_at, CompletionEventOf(*action)})) {
             break;
           }
         }
       }
     }
+    if (unmarked && settled.sequence == 0) return false;
     if (settled.sequence != 0) {
       Result<bool> done = binding_->vendor().QueryEvent(settled.event);
       if (!done.ok()) return false;
@@ -559,6 +578,11 @@ class GpuQueue final : public RefCounted {
     in_flight_empty_.store(false, std::memory_order_relaxed);
     in_flight_count_ += count;
     if (completion_sleeping_.load(std::memory_order_relaxed)) work_available_.notify_one();
+  }
+
+  // The vendor event that marks the end of `action`'s work; null when it has none.
+  static typename V::Event CompletionEventOf(const QueueAction<V>& action) {
+    return action.completion_event ? action.completion_event->handle() : typename V::Event{};
   }
 
   // Takes the oldest in-flight action, `action`, off the list and hands it over.

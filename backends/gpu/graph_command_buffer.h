@@ -110,6 +110,15 @@ class GraphCommandBuffer final : public CommandBuffer {
     return OkStatus();
   }
 
+  // Calls visit(const CollectiveBatch<V>&) for each batch of collectives the recording
+  // issues, those of nested command buffers included.
+  template <typename Visit>
+  void ForEachCollectiveBatch(Visit&& visit) const {
+    for (const Segment* segment = first_segment_; segment; segment = segment->next) {
+      if (segment->collectives) visit(*segment->collectives);
+    }
+  }
+
   // Introspection for tests and tracing.
   size_t segment_count() const { return segment_count_; }
   size_t node_count() const { return node_count_; }

@@ -34,6 +34,7 @@
 #include <span>
 #include <utility>
 
+#include "backends/gpu/collective_abort.h"
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_device_diagnostics.h"
@@ -244,6 +245,7 @@ class ActionScheduler {
     action.deallocation = nullptr;
     action.unresolved_count = 0;
     action.completion_event = nullptr;
+    action.work_issued = false;
 
     const size_t wait_count = request.waits.size();
     const size_t signal_count = request.signals.size();
@@ -808,6 +810,12 @@ class ActionScheduler {
       {
         std::lock_guard<std::mutex> lock(owner.mutex_);
         failure = next.failure;
+      }
+      // Peers of a collective this rank never issued would wait for it forever.
+      if (!next.work_issued) {
+        for (CommandBuffer* command_buffer : next.command_buffers) {
+          AbortCollectivesOf<V>(*command_buffer, failure);
+        }
       }
       for (const ActionSignal<V>& signal : next.signals) signal.semaphore->Fail(failure);
       owner.Finish(next);

@@ -102,6 +102,9 @@ struct alignas(64) QueueAction {
   Status failure;  // guarded by the scheduler's mutex while the action is pending
   std::span<CommandBuffer*> command_buffers;
   uint32_t queue_index = 0;
+  // Set by the issue once every command buffer of the action is on the stream; a failed
+  // action without it aborts the channels of its collectives (collective_abort.h).
+  bool work_issued = false;
   GpuBuffer<V>* deallocation = nullptr;  // kDeallocate
   void* scheduler = nullptr;             // the ActionScheduler<V> that owns the action
 

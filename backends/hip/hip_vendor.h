@@ -45,6 +45,7 @@ struct HipVendor {
   const HipSymbols* symbols = nullptr;
   hipDevice_t device = 0;
   int context = -1;
+  int ordinal = -1;  // the device's ordinal once Open; collectives name devices by it
 
   // Success is tested before the call's name becomes a string_view (see CudaVendor::Check).
   Status Check(hipError_t result, const char* call) const {
@@ -76,6 +77,7 @@ struct HipVendor {
   }
   Status Open(int ordinal) {
     GPUHAL_RETURN_IF_ERROR(Check(symbols->hipDeviceGet(&device, ordinal), "hipDeviceGet"));
+    this->ordinal = ordinal;
     context = ordinal;
     return MakeCurrent();
   }

@@ -18,6 +18,7 @@
 #define GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri);
 struct FakeDriverOptions {
   // Every simulated GPU records a Chrome trace (Engine::trace); no URI key turns it on.
   bool record_trace = false;
+  // Called with each simulated GPU the driver makes, before any vendor call reaches it:
+  // for fault rules, call counting or jitter that must cover opening the device too.
+  std::function<void(Engine&)> configure_engine;
 };
 
 std::unique_ptr<Driver> CreateFakeCudaDriver(FakeDriverOptions options = {});

@@ -50,6 +50,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
     Ref<Platform> simulated;
     if (shared_name.empty()) {
       GPUHAL_ASSIGN_OR_RETURN(simulated, Platform::Create(options));
+      if (options_.configure_engine) options_.configure_engine(simulated->engine());
     } else {
       GPUHAL_ASSIGN_OR_RETURN(simulated, SharedPlatform(shared_name, options));
     }
@@ -95,6 +96,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
       return it->second;
     }
     GPUHAL_ASSIGN_OR_RETURN(Ref<Platform> platform, Platform::Create(options));
+    if (options_.configure_engine) options_.configure_engine(platform->engine());
     shared_.emplace(name, platform);
     return platform;
   }

@@ -849,6 +849,22 @@ void Engine::GroupStart() {
   if (t_group.depth++ == 0) t_group.engine = this;
 }
 
+void Engine::AbandonGroup() {
+  if (t_group.depth == 0 || --t_group.depth > 0) return;
+  std::vector<PendingGroup::Item> items = std::move(t_group.items);
+  t_group.items.clear();
+  t_group.engine = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    CollectiveBatch batch;
+    for (const PendingGroup::Item& item : items) batch.parts.emplace_back(item.instance, item.slot);
+    FailCollectiveLocked(batch, Error::kCollectiveFailed,
+                         "a participating rank's group of collectives failed to end");
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+}
+
 Error Engine::GroupEnd() {
   if (t_group.depth == 0) return Error::kInvalidValue;
   if (--t_group.depth > 0) return Error::kOk;

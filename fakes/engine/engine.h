@@ -158,6 +158,10 @@ class Engine {
   // enqueued at the outermost GroupEnd, one stream operation per stream.
   void GroupStart();
   Error GroupEnd();
+  // An ncclGroupEnd that fails still ends the group (as NCCL's does): at the outermost,
+  // what the group held is not enqueued, and the collectives it took part in fail for
+  // every rank instead of waiting for this one.
+  void AbandonGroup();
   Error AllReduce(CommId comm, int rank, uint64_t send, uint64_t recv, uint64_t count,
                   DataType type, ReduceOp op, StreamId stream);
   Error AllGather(CommId comm, int rank, uint64_t send, uint64_t recv, uint64_t send_count,

@@ -56,8 +56,11 @@ class CollectiveFrontEnd {
   ErrorCode Preamble(size_t symbol_index) {
     FaultInjector& injector = engine_.fault_injector();
     if (!injector.empty()) {
-      if (std::optional<int> code = injector.Check(Vendor::kSymbolNames[symbol_index]))
+      const std::string_view name = Vendor::kSymbolNames[symbol_index];
+      if (std::optional<int> code = injector.Check(name)) {
+        if (name == "ncclGroupEnd") AbandonGroup();
         return static_cast<ErrorCode>(*code);
+      }
     }
     if (InsideHostFunction()) return Result(CollectiveResult::kInvalidUsage);
     return Result(CollectiveResult::kSuccess);
@@ -167,6 +170,26 @@ class CollectiveFrontEnd {
     ++t_group_depth;
     engine_.GroupStart();
     return Result(CollectiveResult::kSuccess);
+  }
+
+  // A failed ncclGroupEnd still ends the group: pending initializations get no
+  // communicator, and pending collectives fail (Engine::AbandonGroup).
+  void AbandonGroup() {
+    if (t_group_depth == 0) return;
+    if (--t_group_depth == 0) {
+      std::vector<PendingInit> others;
+      for (PendingInit& init : t_pending_inits) {
+        if (init.front_end != this) {
+          others.push_back(init);
+          continue;
+        }
+        rendezvous_.Abandon(init.ticket);
+        comms_.Remove(init.handle);
+        *init.out = nullptr;
+      }
+      t_pending_inits = std::move(others);
+    }
+    engine_.AbandonGroup();
   }
 
   ErrorCode ncclGroupEnd() {

@@ -71,4 +71,21 @@ CommRendezvous::Outcome CommRendezvous::Wait(const Ticket& ticket) {
   return outcome;
 }
 
+void CommRendezvous::Abandon(const Ticket& ticket) {
+  {
+    std::lock_guard lock(mu_);
+    Meeting& meeting = *ticket.meeting;
+    if (meeting.done) return;
+    for (auto it = open_.begin(); it != open_.end(); ++it) {
+      if (it->second == ticket.meeting) {
+        open_.erase(it);
+        break;
+      }
+    }
+    meeting.outcomes.assign(meeting.arrivals.size(), Outcome{Error::kAborted});
+    meeting.done = true;
+  }
+  arrived_cv_.notify_all();
+}
+
 }  // namespace gpuhal::fake

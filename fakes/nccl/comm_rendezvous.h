@@ -42,6 +42,10 @@ class CommRendezvous {
                int color_key, Ticket* ticket);
   // Blocks until every rank of the ticket's meeting has arrived.
   Outcome Wait(const Ticket& ticket);
+  // The ticket's rank gives up (its group failed to end): unless the meeting already
+  // formed its communicators, it ends for every rank with kAborted, so that no rank
+  // waits for one that will not come.
+  void Abandon(const Ticket& ticket);
 
  private:
   Engine& engine_;

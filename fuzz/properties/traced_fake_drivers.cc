@@ -6,12 +6,16 @@
 namespace gpuhal::properties {
 namespace {
 
-constexpr fake::FakeDriverOptions kTraced{.record_trace = true};
+fake::FakeDriverOptions Traced() {
+  fake::FakeDriverOptions options;
+  options.record_trace = true;
+  return options;
+}
 
 }  // namespace
 
-std::unique_ptr<Driver> CreateTracedFakeCudaDriver() { return fake::CreateFakeCudaDriver(kTraced); }
-std::unique_ptr<Driver> CreateTracedFakeHipDriver() { return fake::CreateFakeHipDriver(kTraced); }
+std::unique_ptr<Driver> CreateTracedFakeCudaDriver() { return fake::CreateFakeCudaDriver(Traced()); }
+std::unique_ptr<Driver> CreateTracedFakeHipDriver() { return fake::CreateFakeHipDriver(Traced()); }
 
 fake::FaultRule CudaIssueFaultRule() { return fake::FakeCudaLaunchFailureRule("cuEventRecord"); }
 fake::FaultRule HipIssueFaultRule() { return fake::FakeHipLaunchFailureRule("hipEventRecord"); }
