@@ -4,8 +4,9 @@
 #
 #   1. ThreadSanitizer, threaded schedule: the semaphore suites (runtime timeline
 #      semaphore, host events, multi-semaphore waits), the pending-action/queue suite of
-#      the GPU driver, and the timeline property tests, on the simulated GPU's worker
-#      threads.
+#      the GPU driver and its retirement interleavings, many threads submitting at once
+#      (fixed plans and generated ones), and the timeline property tests, on the
+#      simulated GPU's worker threads.
 #   2. libFuzzer under ASan+UBSan (clang): each fuzz target for a bounded time, starting
 #      from its seed corpus in fuzz/corpus/<target>/, printing how many inputs it ran.
 #
@@ -13,6 +14,9 @@
 # are built. Knobs (environment):
 #   GPUHAL_FUZZ_SECONDS      seconds per fuzz target (default 45)
 #   GPUHAL_TSAN_PROGRAMS     property programs per property under TSan (default 500)
+#   GPUHAL_TSAN_CONCURRENCY_SEEDS, GPUHAL_TSAN_CONCURRENCY_PROGRAMS
+#                            many-thread plans under TSan: seeds per configuration
+#                            (default 3) and generated plans (default 20)
 #   GPUHAL_CI_JOBS           build parallelism (default 2)
 #   GPUHAL_TSAN_BUILD_DIR    default build/tsan (the tsan preset's directory)
 #   GPUHAL_FUZZ_BUILD_DIR    default build/fuzz
@@ -22,6 +26,8 @@ cd "$(dirname "$0")/.."
 
 fuzz_seconds="${GPUHAL_FUZZ_SECONDS:-45}"
 tsan_programs="${GPUHAL_TSAN_PROGRAMS:-500}"
+concurrency_seeds="${GPUHAL_TSAN_CONCURRENCY_SEEDS:-3}"
+concurrency_programs="${GPUHAL_TSAN_CONCURRENCY_PROGRAMS:-20}"
 jobs="${GPUHAL_CI_JOBS:-2}"
 tsan_dir="${GPUHAL_TSAN_BUILD_DIR:-build/tsan}"
 fuzz_dir="${GPUHAL_FUZZ_BUILD_DIR:-build/fuzz}"
@@ -43,7 +49,8 @@ if [[ " $stages " == *" tsan "* ]]; then
     -DGPUHAL_BUILD_TOOLS=OFF -DGPUHAL_CONFORMANCE_PTX=OFF >/dev/null
   tsan_tests=(runtime_timeline_semaphore_test runtime_host_event_test
               runtime_wait_semaphores_test runtime_holder_reference_test
-              backends_gpu_gpu_queue_test
+              backends_gpu_gpu_queue_test backends_gpu_gpu_queue_retirement_cuda_test
+              backends_gpu_gpu_queue_retirement_hip_test fuzz_concurrent_submission_test
               fuzz_timeline_properties_test)
   cmake --build "$tsan_dir" -j "$jobs" --target "${tsan_tests[@]}"
   echo "== TSan: built in $(elapsed)"
@@ -66,10 +73,16 @@ if [[ " $stages " == *" tsan "* ]]; then
   run_tsan runtime_wait_semaphores_test '*'
   run_tsan runtime_holder_reference_test '*'
   run_tsan backends_gpu_gpu_queue_test '*threaded*'
+  run_tsan backends_gpu_gpu_queue_retirement_cuda_test '*'
+  run_tsan backends_gpu_gpu_queue_retirement_hip_test '*'
+  GPUHAL_CONCURRENCY_SEEDS="$concurrency_seeds" GPUHAL_CONCURRENCY_PROGRAMS="$concurrency_programs" \
+    run_tsan fuzz_concurrent_submission_test '*'
   GPUHAL_PROPERTY_SCHEDULE=threaded GPUHAL_PROPERTY_PROGRAMS="$tsan_programs" \
     GPUHAL_PROPERTY_TRACE_DIR="$tsan_dir" run_tsan fuzz_timeline_properties_test '*'
-  echo "== TSan stage: clean (semaphore, reference, queue and property suites, threaded schedule," \
-       "$tsan_programs programs per property) in $(elapsed)"
+  echo "== TSan stage: clean (semaphore, reference, queue, retirement, many-thread and property" \
+       "suites, threaded schedule, $concurrency_seeds seeds x 8 configurations and" \
+       "$concurrency_programs generated many-thread plans, $tsan_programs programs per property)" \
+       "in $(elapsed)"
 fi
 
 # Stage 2: libFuzzer under ASan + UBSan --------------------------------------------------
