@@ -22,8 +22,8 @@
 // commands and the final words differ: the gather copies a word not yet written (zero or
 // an older value; every written word is unique to its writer, and a dispatch's odd scale
 // keeps a difference a difference), or the earlier command reads the overwriter's value.
-// Nothing loses that difference later: an overwriter rewrites only words that every
-// gather of the stage before it copied, and no other word is ever written twice.
+// Nothing loses that difference later: only overwriters write a word twice, and an
+// overwriter rewrites only words that every gather of the stage before it copied.
 //
 // Why not overwrite what each previous command wrote? A fill or update writes one
 // contiguous range; one that touches every output of a stage of three or more commands
