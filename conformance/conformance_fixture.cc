@@ -133,6 +133,25 @@ void ConformanceTest::TearDown() {
   }
 }
 
+Status ConformanceTest::ReopenWithSeed(uint64_t seed) {
+  std::string uri = GetParam().uri;
+  // Drop a seed= the URI already has, with the separator before it.
+  for (size_t at = uri.find("seed="); at != std::string::npos; at = uri.find("seed=", at)) {
+    if (at == 0 || (uri[at - 1] != '?' && uri[at - 1] != '&')) {
+      ++at;
+      continue;
+    }
+    size_t end = uri.find('&', at);
+    end = end == std::string::npos ? uri.size() : end + 1;
+    uri.erase(at, end - at);
+  }
+  while (!uri.empty() && (uri.back() == '&' || uri.back() == '?')) uri.pop_back();
+  uri += (uri.find('?') == std::string::npos ? "?seed=" : "&seed=") + std::to_string(seed);
+  GPUHAL_ASSIGN_OR_RETURN(Ref<Device> device, CreateDevice(uri, *allocator_));
+  device_ = std::move(device);
+  return OkStatus();
+}
+
 Result<Ref<Semaphore>> ConformanceTest::NewSemaphore(uint64_t initial_value) {
   return device_->CreateSemaphore(initial_value);
 }

@@ -104,6 +104,16 @@ class ConformanceTest : public ::testing::TestWithParam<DeviceConfig> {
   // The simulated GPU, per DeviceInfo: cases that would take a real GPU down skip.
   bool simulated() const { return device_->info().simulated; }
 
+  // Cases whose result depends on the order work runs in repeat over schedule seeds:
+  // kScheduleSeeds on the simulated GPU (which picks among ready work with a seeded PRNG,
+  // or on worker threads), once on a real GPU.
+  static constexpr uint64_t kScheduleSeeds = 32;
+  uint64_t ScheduleSeeds() const { return simulated() ? kScheduleSeeds : 1; }
+  // Replaces the device with one of the same configuration whose URI carries
+  // seed=`seed` (replacing any seed it had): the simulated GPU's schedule seed. Objects
+  // made on the old device keep it alive until they are released.
+  Status ReopenWithSeed(uint64_t seed);
+
   Result<Ref<Semaphore>> NewSemaphore(uint64_t initial_value = 0);
   Result<Ref<Semaphore>> NewHostSemaphore(uint64_t initial_value = 0);
   Result<Ref<Buffer>> NewBuffer(size_t byte_length, BufferParams params = {});

@@ -61,6 +61,7 @@ void showValue(const Program& program, std::ostream& os) {
         ShowPoints(x.signals, os);
         os << " tag by " << (x.tag_write == TagWrite::kFill ? "fill" : "update");
         if (x.extra_fills) os << " +" << x.extra_fills << " fills";
+        if (!x.chain.empty()) os << " chain " << barrier_chain::ToString(x.chain);
         if (x.fault == Fault::kIssue) os << " FAULT(issue)";
         if (x.fault == Fault::kCompletion) os << " FAULT(completion)";
         break;

@@ -18,9 +18,15 @@
 //   2. barrier,
 //   3. `extra_fills` fills of its own scratch words (concurrent graph nodes),
 //   4. barrier,
-//   5. write its own tag (fill or update).
+//   5. its barrier chain (conformance/barrier_chain.h): K stages of 2-8 fills, updates
+//      and copies in its own words, a barrier after each, in which every command reads
+//      or rewrites what every command of the stage before touched,
+//   6. write its own tag (fill or update).
 // The snapshot row says which submissions had finished their commands when this one
-// started, which is how ordering is checked on the GPU's own timeline.
+// started, which is how ordering is checked on the GPU's own timeline. The chain's words
+// say whether the barriers inside the command buffer held: a command run before one of
+// the previous stage's leaves different bytes (for some schedule seed), and the runner
+// compares every word with the plan's evaluation once the tag is written.
 #ifndef GPUHAL_FUZZ_PROPERTIES_PROGRAM_H_
 #define GPUHAL_FUZZ_PROPERTIES_PROGRAM_H_
 
@@ -28,6 +34,8 @@
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "conformance/barrier_chain.h"
 
 namespace gpuhal::properties {
 
@@ -60,6 +68,8 @@ struct Submission {
   std::vector<Point> signals;  // device-driven semaphores only
   TagWrite tag_write = TagWrite::kFill;
   uint32_t extra_fills = 0;  // up to kMaxExtraFills
+  // Stages of fills, updates and copies (empty: none), at most kMaxChainWords words.
+  std::vector<barrier_chain::Stage> chain;
   Fault fault = Fault::kNone;
 };
 
@@ -116,6 +126,8 @@ struct RunConfig {
 };
 
 inline constexpr uint32_t kMaxExtraFills = 40;
+// The words one submission's barrier chain may span (its blocks grow with wide stages).
+inline constexpr uint32_t kMaxChainWords = 1024;
 
 // Human-readable forms, printed with every counterexample. RapidCheck finds these by
 // argument-dependent lookup.

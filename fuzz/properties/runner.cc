@@ -237,6 +237,21 @@ class ProgramRun {
     if (!decoy.ok()) return fail("CreateSemaphore", decoy.status());
     decoy_semaphore_ = *decoy;
 
+    // Each submission's barrier chain gets its own words of one buffer.
+    chain_plans_.clear();
+    chain_bases_.clear();
+    uint32_t chain_words = 0;
+    for (size_t x = 0; x < n(); ++x) {
+      chain_plans_.push_back(
+          barrier_chain::MakePlan(p_.submissions[x].chain, static_cast<uint32_t>(x)));
+      if (!chain_plans_.back().ok()) {
+        violations_.Add(Property::kHygiene, StrCat("X", x, ": not a barrier chain: ",
+                                                   chain_plans_.back().error));
+        return false;
+      }
+      chain_bases_.push_back(chain_words);
+      chain_words += chain_plans_.back().words;
+    }
     const size_t count = std::max<size_t>(n(), 1);
     struct Made {
       Ref<Buffer>* buffer;
@@ -244,6 +259,7 @@ class ProgramRun {
     } buffers[] = {{&tags_, count * 4},
                    {&snapshots_, count * count * 4},
                    {&scratch_, count * kMaxExtraFills * 4},
+                   {&chains_, std::max<size_t>(chain_words, 1) * 4},
                    {&decoy_buffer_, 4}};
     for (Made& made : buffers) {
       Result<Ref<Buffer>> buffer = device_->AllocateBuffer(BufferParams{}, made.bytes);
@@ -289,6 +305,13 @@ class ProgramRun {
     }
     GPUHAL_RETURN_IF_ERROR(
         commands.ExecutionBarrier(ExecutionStage::kAll, ExecutionStage::kAll, {}, {}));
+    for (const std::vector<barrier_chain::Command>& stage : chain_plans_[x].stages) {
+      for (const barrier_chain::Command& command : stage) {
+        GPUHAL_RETURN_IF_ERROR(RecordChainCommand(commands, chain_bases_[x], command));
+      }
+      GPUHAL_RETURN_IF_ERROR(
+          commands.ExecutionBarrier(ExecutionStage::kAll, ExecutionStage::kAll, {}, {}));
+    }
     const uint32_t tag = TagOf(x);
     if (submission.tag_write == TagWrite::kFill) {
       GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({tags_.get(), x * 4, 4}, &tag, 4));
@@ -296,6 +319,47 @@ class ProgramRun {
       GPUHAL_RETURN_IF_ERROR(commands.UpdateBuffer(&tag, {tags_.get(), x * 4, 4}));
     }
     return commands.End();
+  }
+
+  Status RecordChainCommand(CommandBuffer& commands, uint32_t base,
+                            const barrier_chain::Command& command) {
+    const size_t target = (base + command.target) * 4;
+    switch (command.op) {
+      case barrier_chain::Op::kFill:
+        return commands.FillBuffer({chains_.get(), target, 4}, &command.value, 4);
+      case barrier_chain::Op::kUpdate:
+        return commands.UpdateBuffer(&command.value, {chains_.get(), target, 4});
+      case barrier_chain::Op::kCopy:
+        return commands.CopyBuffer({chains_.get(), (base + command.source) * 4, command.words * 4},
+                                   *chains_, target);
+      case barrier_chain::Op::kDispatch:
+      case barrier_chain::Op::kNested:
+        break;
+    }
+    return UnimplementedError("the property programs' chains hold fills, updates and copies");
+  }
+
+  // Property 1 inside a command buffer: a submission whose tag was written ran its whole
+  // barrier chain first, and the chain's words are the plan's, byte for byte. A blocked
+  // submission's chain was never touched.
+  void CheckChain(size_t x, bool ran, Outcome outcome, const std::vector<uint32_t>& chains,
+                  const std::string& where) {
+    const barrier_chain::Plan& plan = chain_plans_[x];
+    if (!ran && outcome != Outcome::kBlocked) return;
+    const std::vector<uint32_t> expected =
+        ran ? barrier_chain::Evaluate(plan) : std::vector<uint32_t>(plan.words, 0);
+    for (uint32_t i = 0; i < plan.words; ++i) {
+      const uint32_t got = chains[chain_bases_[x] + i];
+      if (got == expected[i]) continue;
+      violations_.Add(Property::kOrdering,
+                      StrCat(where, "; its barrier chain ",
+                             barrier_chain::ToString(p_.submissions[x].chain), " has word ", i,
+                             " = ", got, ", not ", expected[i], " (written by ",
+                             barrier_chain::DescribeWriter(plan, i),
+                             ran ? "): a command ran before one of the stage before it"
+                                 : "): a blocked submission's commands ran"));
+      return;
+    }
   }
 
   // Waits (bounded) until nothing is in flight and every live action is a pending one:
@@ -560,11 +624,12 @@ class ProgramRun {
 
     const size_t count = n();
     std::vector<uint32_t> tags(count), snapshots(count * count),
-        scratch(count * kMaxExtraFills);
+        scratch(count * kMaxExtraFills), chains(chains_->byte_length() / 4);
     uint32_t decoy = 0;
     Read(*tags_, tags);
     Read(*snapshots_, snapshots);
     Read(*scratch_, scratch);
+    Read(*chains_, chains);
     {
       std::vector<uint32_t> one(1);
       Read(*decoy_buffer_, one);
@@ -620,6 +685,7 @@ class ProgramRun {
                         StrCat(where, "; no failure upstream has that code"));
       }
       if (ran) CheckOrdering(x, tags, snapshots);
+      CheckChain(x, ran, e.outcome, chains, where);
       if (e.outcome == Outcome::kComplete) {
         projection << "X" << x << " completed tag " << tags[x] << ";";
       } else if (e.outcome == Outcome::kFail) {
@@ -828,6 +894,7 @@ class ProgramRun {
     tags_.reset();
     snapshots_.reset();
     scratch_.reset();
+    chains_.reset();
     decoy_buffer_.reset();
     decoy_commands_.reset();
     decoy_semaphore_.reset();
@@ -894,7 +961,9 @@ class ProgramRun {
   std::vector<Ref<Semaphore>> semaphores_;
   std::vector<Ref<Semaphore>> done_;
   std::vector<Ref<CommandBuffer>> command_buffers_;
-  Ref<Buffer> tags_, snapshots_, scratch_, decoy_buffer_;
+  Ref<Buffer> tags_, snapshots_, scratch_, chains_, decoy_buffer_;
+  std::vector<barrier_chain::Plan> chain_plans_;
+  std::vector<uint32_t> chain_bases_;  // each submission's first word in chains_
   Ref<CommandBuffer> decoy_commands_;
   Ref<Semaphore> decoy_semaphore_;
 

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <iostream>
 #include <random>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <string>
@@ -59,6 +60,43 @@ OpKind PickWeighted(const std::vector<std::pair<uint32_t, OpKind>>& kinds) {
     pick -= weight;
   }
   return kinds.back().second;
+}
+
+// A barrier chain (conformance/barrier_chain.h): 2 to 8 stages of 2 to 8 fills, updates
+// and copies, short and narrow ones more often than long and wide ones. Where a stage
+// would take the chain past kMaxChainWords it is narrowed, down to two commands (which
+// bring the next stage's blocks back to two words), and where even that does not fit
+// the chain ends there; the first two stages always fit.
+std::vector<barrier_chain::Stage> GenChain() {
+  using barrier_chain::Op;
+  using barrier_chain::Stage;
+  const uint32_t stages = *rc::gen::weightedElement<uint32_t>(
+      {{4, 2}, {4, 3}, {3, 4}, {2, 5}, {1, 6}, {1, 7}, {1, 8}});
+  std::vector<Stage> chain;
+  auto words = [&chain] { return barrier_chain::MakePlan(chain).words; };
+  for (uint32_t s = 0; s < stages; ++s) {
+    const uint32_t width = *rc::gen::weightedElement<uint32_t>(
+        {{4, 2}, {4, 3}, {3, 4}, {2, 5}, {1, 6}, {1, 7}, {1, 8}});
+    Stage stage;
+    for (uint32_t j = 0; j < width; ++j) {
+      // Seeds are fills and updates; later, gathers are copies and overwriters fills and
+      // updates, where the stage before allows them (Legalize makes the rest copies).
+      stage.push_back(s == 0 ? *rc::gen::element(Op::kFill, Op::kUpdate)
+                             : *rc::gen::weightedElement<Op>(
+                                   {{4, Op::kCopy}, {1, Op::kFill}, {1, Op::kUpdate}}));
+    }
+    barrier_chain::Legalize(chain, stage);
+    chain.push_back(stage);
+    while (words() > kMaxChainWords && chain.back().size() > barrier_chain::kMinWidth) {
+      chain.back().pop_back();
+      barrier_chain::Legalize(std::span(chain.data(), s), chain.back());
+    }
+    if (words() > kMaxChainWords) {
+      chain.pop_back();
+      break;
+    }
+  }
+  return chain;
 }
 
 rc::Gen<Program> GenProgram(Profile profile) {
@@ -132,6 +170,7 @@ rc::Gen<Program> GenProgram(Profile profile) {
           x.extra_fills = *rc::gen::weightedElement<uint32_t>(
               {{12, 0}, {6, *rc::gen::inRange<uint32_t>(1, 4)},
                {1, *rc::gen::inRange<uint32_t>(33, kMaxExtraFills + 1)}});
+          x.chain = GenChain();
           if (faults) {
             x.fault = *rc::gen::weightedElement<Fault>(
                 {{6, Fault::kNone}, {1, Fault::kIssue}, {1, Fault::kCompletion}});
