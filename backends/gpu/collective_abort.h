@@ -8,8 +8,6 @@
 #define GPUHAL_BACKENDS_GPU_COLLECTIVE_ABORT_H_
 
 #include <mutex>
-#include <span>
-#include <string_view>
 
 #include "backends/gpu/collective_batch.h"
 #include "backends/gpu/gpu_channel.h"
@@ -17,6 +15,7 @@
 #include "backends/gpu/vendor.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/core/deferred_command_buffer.h"
+#include "gpuhal/core/null_command_buffer.h"
 #include "gpuhal/status.h"
 
 namespace gpuhal::gpu {
@@ -38,10 +37,10 @@ void Abort(Channel& channel, const Status& failure) {
 // A stream-mode recording is replayed onto this to find its channels; every other
 // command is ignored.
 template <Vendor V>
-class ChannelAborter final : public CommandBuffer {
+class ChannelAborter final : public NullCommandBuffer {
  public:
   ChannelAborter(const CommandBufferParams& params, const Status& failure)
-      : CommandBuffer(params), failure_(failure) {}
+      : NullCommandBuffer(params), failure_(failure) {}
 
   Status Collective(Channel& channel, CollectiveOp, CollectiveParam, BufferRange, BufferRange,
                     size_t) override {
@@ -52,33 +51,6 @@ class ChannelAborter final : public CommandBuffer {
     AbortCollectivesOf<V>(commands, failure_);
     return OkStatus();
   }
-
-  Status Begin() override { return OkStatus(); }
-  Status End() override { return OkStatus(); }
-  Status BeginDebugGroup(std::string_view, uint32_t) override { return OkStatus(); }
-  Status EndDebugGroup() override { return OkStatus(); }
-  Status ExecutionBarrier(ExecutionStage, ExecutionStage, std::span<const MemoryBarrier>,
-                          std::span<const BufferBarrier>) override {
-    return OkStatus();
-  }
-  Status SignalEvent(Event&, ExecutionStage) override { return OkStatus(); }
-  Status ResetEvent(Event&, ExecutionStage) override { return OkStatus(); }
-  Status WaitEvents(std::span<Event* const>, ExecutionStage, ExecutionStage,
-                    std::span<const MemoryBarrier>, std::span<const BufferBarrier>) override {
-    return OkStatus();
-  }
-  Status DiscardBuffer(BufferRange) override { return OkStatus(); }
-  Status FillBuffer(BufferRange, const void*, size_t) override { return OkStatus(); }
-  Status UpdateBuffer(const void*, BufferRange) override { return OkStatus(); }
-  Status CopyBuffer(BufferRange, Buffer&, size_t) override { return OkStatus(); }
-  Status PushConstants(PipelineLayout&, size_t, std::span<const uint8_t>) override {
-    return OkStatus();
-  }
-  Status PushDescriptorSet(PipelineLayout&, uint32_t, std::span<const BufferBinding>) override {
-    return OkStatus();
-  }
-  Status Dispatch(Executable&, uint32_t, WorkgroupCount) override { return OkStatus(); }
-  Status DispatchIndirect(Executable&, uint32_t, BufferRange) override { return OkStatus(); }
 
  private:
   const Status& failure_;

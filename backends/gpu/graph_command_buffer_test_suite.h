@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/gpu/command_test_harness.h"
+#include "gpuhal/core/null_command_buffer.h"
 #include "backends/gpu/graph_command_buffer.h"
 
 namespace gpuhal::gpu::testing {
@@ -216,40 +217,9 @@ TYPED_TEST_P(GraphCommandBufferTest, ForeignObjectsAreRejected) {
   Event* events[] = {event.get()};
   EXPECT_EQ(graph->WaitEvents(events, ExecutionStage::kAll, ExecutionStage::kAll, {}, {}).code(),
             StatusCode::kInvalidArgument);
-  class ForeignCommandBuffer final : public CommandBuffer {
+  class ForeignCommandBuffer final : public NullCommandBuffer {
    public:
-    ForeignCommandBuffer() : CommandBuffer({CommandBufferUsage::kReusable}) {}
-    Status Begin() override { return OkStatus(); }
-    Status End() override { return OkStatus(); }
-    Status BeginDebugGroup(std::string_view, uint32_t) override { return OkStatus(); }
-    Status EndDebugGroup() override { return OkStatus(); }
-    Status ExecutionBarrier(ExecutionStage, ExecutionStage, std::span<const MemoryBarrier>,
-                            std::span<const BufferBarrier>) override {
-      return OkStatus();
-    }
-    Status SignalEvent(Event&, ExecutionStage) override { return OkStatus(); }
-    Status ResetEvent(Event&, ExecutionStage) override { return OkStatus(); }
-    Status WaitEvents(std::span<Event* const>, ExecutionStage, ExecutionStage,
-                      std::span<const MemoryBarrier>, std::span<const BufferBarrier>) override {
-      return OkStatus();
-    }
-    Status DiscardBuffer(BufferRange) override { return OkStatus(); }
-    Status FillBuffer(BufferRange, const void*, size_t) override { return OkStatus(); }
-    Status UpdateBuffer(const void*, BufferRange) override { return OkStatus(); }
-    Status CopyBuffer(BufferRange, Buffer&, size_t) override { return OkStatus(); }
-    Status PushConstants(PipelineLayout&, size_t, std::span<const uint8_t>) override {
-      return OkStatus();
-    }
-    Status PushDescriptorSet(PipelineLayout&, uint32_t, std::span<const BufferBinding>) override {
-      return OkStatus();
-    }
-    Status Dispatch(Executable&, uint32_t, WorkgroupCount) override { return OkStatus(); }
-    Status DispatchIndirect(Executable&, uint32_t, BufferRange) override { return OkStatus(); }
-    Status ExecuteCommands(CommandBuffer&) override { return OkStatus(); }
-    Status Collective(Channel&, CollectiveOp, CollectiveParam, BufferRange, BufferRange,
-                      size_t) override {
-      return OkStatus();
-    }
+    ForeignCommandBuffer() : NullCommandBuffer({CommandBufferUsage::kReusable}) {}
   };
   Ref<CommandBuffer> foreign = Ref<CommandBuffer>::Adopt(new ForeignCommandBuffer());
   EXPECT_EQ(graph->ExecuteCommands(*foreign).code(), StatusCode::kInvalidArgument);
