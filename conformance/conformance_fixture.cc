@@ -222,7 +222,7 @@ Status ConformanceTest::RunAndWait(const std::function<Status(CommandBuffer&)>& 
   return SubmitAndWait(*commands);
 }
 
-Result<Ref<PipelineLayout>> ConformanceTest::NewLayout(const LayoutShape& shape) {
+Result<Ref<PipelineLayout>> NewLayoutOn(Device& device, const LayoutShape& shape) {
   std::vector<Ref<DescriptorSetLayout>> sets;
   std::vector<DescriptorSetLayout*> set_pointers;
   for (const DescriptorSetShape& set : shape.sets) {
@@ -231,20 +231,20 @@ Result<Ref<PipelineLayout>> ConformanceTest::NewLayout(const LayoutShape& shape)
       bindings.push_back({binding.ordinal, binding.type, DescriptorFlags::kNone});
     }
     GPUHAL_ASSIGN_OR_RETURN(Ref<DescriptorSetLayout> layout,
-                            device_->CreateDescriptorSetLayout(bindings));
+                            device.CreateDescriptorSetLayout(bindings));
     set_pointers.push_back(layout.get());
     sets.push_back(std::move(layout));
   }
-  return device_->CreatePipelineLayout(set_pointers, shape.push_constant_count);
+  return device.CreatePipelineLayout(set_pointers, shape.push_constant_count);
 }
 
-Result<Kernels> ConformanceTest::LoadKernels(std::initializer_list<std::string_view> names) {
+Result<Kernels> LoadKernelsOn(Device& device, std::initializer_list<std::string_view> names) {
   Kernels kernels;
   std::vector<PipelineLayout*> layout_pointers;
   for (std::string_view name : names) {
     const kernels::KernelSpec* spec = kernels::FindKernel(name);
     if (spec == nullptr) return NotFoundError("no conformance kernel ", name);
-    GPUHAL_ASSIGN_OR_RETURN(Ref<PipelineLayout> layout, NewLayout(spec->layout));
+    GPUHAL_ASSIGN_OR_RETURN(Ref<PipelineLayout> layout, NewLayoutOn(device, spec->layout));
     layout_pointers.push_back(layout.get());
     kernels.layouts.push_back(std::move(layout));
   }
@@ -252,8 +252,16 @@ Result<Kernels> ConformanceTest::LoadKernels(std::initializer_list<std::string_v
   ExecutableParams params;
   params.container = container;
   params.pipeline_layouts = layout_pointers;
-  GPUHAL_ASSIGN_OR_RETURN(kernels.executable, device_->LoadExecutable(params));
+  GPUHAL_ASSIGN_OR_RETURN(kernels.executable, device.LoadExecutable(params));
   return kernels;
+}
+
+Result<Ref<PipelineLayout>> ConformanceTest::NewLayout(const LayoutShape& shape) {
+  return NewLayoutOn(*device_, shape);
+}
+
+Result<Kernels> ConformanceTest::LoadKernels(std::initializer_list<std::string_view> names) {
+  return LoadKernelsOn(*device_, names);
 }
 
 Status ConformanceTest::RecordDispatch(CommandBuffer& commands, Kernels& kernels,

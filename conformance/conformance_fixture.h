@@ -94,6 +94,12 @@ struct SetBindings {
   std::vector<BufferBinding> bindings;
 };
 
+// A pipeline layout of `shape` made by `device`.
+Result<Ref<PipelineLayout>> NewLayoutOn(Device& device, const LayoutShape& shape);
+// Loads BuildKernelContainer(names) on `device` with each kernel's own layout; for cases
+// that also need kernels of a second device.
+Result<Kernels> LoadKernelsOn(Device& device, std::initializer_list<std::string_view> names);
+
 class ConformanceTest : public ::testing::TestWithParam<DeviceConfig> {
  protected:
   void SetUp() override;
