@@ -13,6 +13,7 @@
 
 #include "conformance/barrier_chain.h"
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -92,9 +93,9 @@ class BarrierTest : public ConformanceTest {
     const bool dispatches = shape.find('D') != std::string_view::npos;
     for (uint64_t seed = 0; seed < ScheduleSeeds(); ++seed) {
       // Seed 0 runs on the fixture's device (the configuration's own seed).
-      if (seed > 0) CTS_ASSERT_OK(ReopenWithSeed(seed));
+      if (seed > 0) ASSERT_OK(ReopenWithSeed(seed));
       const Plan plan = barrier_chain::MakePlan(stages, static_cast<uint32_t>(seed));
-      ASSERT_TRUE(plan.ok()) << plan.error;
+      ASSERT_OK(plan) << plan.error;
       const std::vector<uint32_t> guard = PatternWords(kGuardWords, 77);
       std::vector<uint32_t> expected = guard;
       const std::vector<uint32_t> result = barrier_chain::Evaluate(plan);
@@ -106,20 +107,20 @@ class BarrierTest : public ConformanceTest {
 
       Kernels kernels;
       if (dispatches) {
-        CTS_ASSERT_OK_AND_ASSIGN(kernels, LoadKernels({"cts_stage"}));
+        ASSERT_OK_AND_ASSIGN(kernels, LoadKernels({"cts_stage"}));
       }
-      CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> area, NewBufferWithWords(initial));
+      ASSERT_OK_AND_ASSIGN(Ref<Buffer> area, NewBufferWithWords(initial));
       std::vector<Ref<CommandBuffer>> nested;
       for (const std::vector<Command>& stage : plan.stages) {
         for (const Command& command : stage) {
           if (command.op != Op::kNested) continue;
-          CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> recorded, RecordNested(*area, command));
+          ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> recorded, RecordNested(*area, command));
           nested.push_back(std::move(recorded));
         }
       }
       CommandBufferParams params;
       if (options.reusable) params.usage = CommandBufferUsage::kReusable;
-      CTS_ASSERT_OK_AND_ASSIGN(
+      ASSERT_OK_AND_ASSIGN(
           Ref<CommandBuffer> commands,
           Record(
               [&](CommandBuffer& recording) {
@@ -148,11 +149,11 @@ class BarrierTest : public ConformanceTest {
           // Stale words from the last run would hide a stage that ran early.
           const std::vector<uint32_t> scribble =
               PatternWords(plan.words, static_cast<uint32_t>(1000 + submission));
-          CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(scribble)), *area,
+          ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(scribble)), *area,
                                              kGuardWords * 4));
         }
-        CTS_ASSERT_OK(SubmitAndWait(*commands));
-        CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*area));
+        ASSERT_OK(SubmitAndWait(*commands));
+        ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*area));
         ASSERT_EQ(words.size(), expected.size());
         size_t wrong = 0, first = 0;
         for (size_t i = 0; i < words.size(); ++i) {
@@ -259,7 +260,7 @@ TEST(BarrierChainPlan, EveryReorderingAcrossABarrierChangesTheWords) {
     if (stages.size() < 2) continue;
     ++chains;
     const Plan plan = barrier_chain::MakePlan(stages);
-    ASSERT_TRUE(plan.ok()) << plan.error;
+    ASSERT_OK(plan) << plan.error;
     const std::string name = barrier_chain::ToString(stages);
     for (const std::vector<Command>& stage : plan.stages) {
       std::vector<int> writer(plan.words, -1);

@@ -1,6 +1,7 @@
 // Command buffer lifetimes: reusable buffers submitted many times (also while an earlier
 // submission runs), re-recorded, nested, and one-shot buffers recorded once.
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -14,10 +15,10 @@ CTS_INSTANTIATE(CommandBufferTest);
 
 // Each submission must run the recorded dispatch again on the buffer's current contents.
 TEST_P(CommandBufferTest, ReusableResubmittedRunsEachTime) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> in, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> add_one,
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> in, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> add_one,
                            Record(
                                [&](CommandBuffer& commands) {
                                  const SetBindings sets[] = {{0, {{0, in.get()}, {1, out.get()}}}};
@@ -26,13 +27,13 @@ TEST_P(CommandBufferTest, ReusableResubmittedRunsEachTime) {
                                                        {kernels::WorkgroupsFor(kCount), 1, 1});
                                },
                                Reusable()));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
   for (uint32_t round = 1; round <= 3; ++round) {
     const std::vector<uint32_t> input = PatternWords(kCount, round);
-    CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(input)), *in, 0));
-    CTS_ASSERT_OK(Submit(*add_one, {}, {{done.get(), round}}));
-    CTS_ASSERT_OK(done->Wait(round, LongTimeout()));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+    ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(input)), *in, 0));
+    ASSERT_OK(Submit(*add_one, {}, {{done.get(), round}}));
+    ASSERT_OK(done->Wait(round, LongTimeout()));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
     std::vector<uint32_t> expected = input;
     for (uint32_t& word : expected) ++word;
     EXPECT_EQ(words, expected) << "round " << round;
@@ -42,13 +43,13 @@ TEST_P(CommandBufferTest, ReusableResubmittedRunsEachTime) {
 // Submitted again before the first submission finished, both ordered by one timeline:
 // an update and a copy that accumulate show that both ran, in order.
 TEST_P(CommandBufferTest, ReusableSubmittedWhileEarlierSubmissionPending) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBufferWithWords(std::vector<uint32_t>(kCount, 10)));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBufferWithWords(std::vector<uint32_t>(kCount, 10)));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kCount * 4));
   const MemoryBarrier barrier[] = {{AccessScope::kDispatchWrite | AccessScope::kTransferWrite,
                                     AccessScope::kDispatchRead | AccessScope::kTransferRead}};
   // a -> b (+1), then b -> a: each run adds one to a.
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> step,
       Record(
           [&](CommandBuffer& commands) {
@@ -61,46 +62,46 @@ TEST_P(CommandBufferTest, ReusableSubmittedWhileEarlierSubmissionPending) {
             return commands.CopyBuffer({b.get()}, *a, 0);
           },
           Reusable()));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> timeline, NewSemaphore(0));
-  CTS_ASSERT_OK(Submit(*step, {{gate.get(), 1}}, {{timeline.get(), 1}}));
-  CTS_ASSERT_OK(Submit(*step, {{timeline.get(), 1}}, {{timeline.get(), 2}}));
-  CTS_ASSERT_OK(Submit(*step, {{timeline.get(), 2}}, {{timeline.get(), 3}}));
-  CTS_ASSERT_OK(gate->Signal(1));
-  CTS_ASSERT_OK(timeline->Wait(3, LongTimeout()));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*a));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> timeline, NewSemaphore(0));
+  ASSERT_OK(Submit(*step, {{gate.get(), 1}}, {{timeline.get(), 1}}));
+  ASSERT_OK(Submit(*step, {{timeline.get(), 1}}, {{timeline.get(), 2}}));
+  ASSERT_OK(Submit(*step, {{timeline.get(), 2}}, {{timeline.get(), 3}}));
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(timeline->Wait(3, LongTimeout()));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*a));
   EXPECT_EQ(words, std::vector<uint32_t>(kCount, 13));
 }
 
 TEST_P(CommandBufferTest, ReusableReRecorded) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(512));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> other, NewBufferWith(PatternBytes(512, 1)));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands, device().CreateCommandBuffer(Reusable()));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(512));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> other, NewBufferWith(PatternBytes(512, 1)));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands, device().CreateCommandBuffer(Reusable()));
   const uint32_t first = 0x11111111u, second = 0x22222222u;
-  CTS_ASSERT_OK(commands->Begin());
-  CTS_ASSERT_OK(commands->FillBuffer({buffer.get()}, &first, 4));
-  CTS_ASSERT_OK(commands->End());
-  CTS_ASSERT_OK(SubmitAndWait(*commands));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
+  ASSERT_OK(commands->Begin());
+  ASSERT_OK(commands->FillBuffer({buffer.get()}, &first, 4));
+  ASSERT_OK(commands->End());
+  ASSERT_OK(SubmitAndWait(*commands));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
   EXPECT_EQ(words, std::vector<uint32_t>(128, first));
 
   // The second recording replaces the first entirely: `other` must stay untouched too.
-  CTS_ASSERT_OK(commands->Begin());
-  CTS_ASSERT_OK(commands->FillBuffer({buffer.get(), 0, 256}, &second, 4));
-  CTS_ASSERT_OK(commands->End());
-  CTS_ASSERT_OK(SubmitAndWait(*commands));
-  CTS_ASSERT_OK_AND_ASSIGN(words, ReadWords(*buffer));
+  ASSERT_OK(commands->Begin());
+  ASSERT_OK(commands->FillBuffer({buffer.get(), 0, 256}, &second, 4));
+  ASSERT_OK(commands->End());
+  ASSERT_OK(SubmitAndWait(*commands));
+  ASSERT_OK_AND_ASSIGN(words, ReadWords(*buffer));
   std::vector<uint32_t> expected(128, first);
   std::fill(expected.begin(), expected.begin() + 64, second);
   EXPECT_EQ(words, expected);
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> untouched, ReadBytes(*other));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> untouched, ReadBytes(*other));
   EXPECT_EQ(untouched, PatternBytes(512, 1));
 }
 
 TEST_P(CommandBufferTest, ReusableUpdateReplaysCapturedBytes) {
   const std::vector<uint8_t> data = PatternBytes(300, 2);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(301));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> update,
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(301));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> update,
                            Record(
                                [&](CommandBuffer& commands) {
                                  return commands.UpdateBuffer(data.data(), {buffer.get(), 1, 300});
@@ -108,43 +109,43 @@ TEST_P(CommandBufferTest, ReusableUpdateReplaysCapturedBytes) {
                                Reusable()));
   for (int round = 0; round < 3; ++round) {
     const uint8_t zero = 0;
-    CTS_ASSERT_OK(RunAndWait(
+    ASSERT_OK(RunAndWait(
         [&](CommandBuffer& commands) { return commands.FillBuffer({buffer.get()}, &zero, 1); }));
-    CTS_ASSERT_OK(SubmitAndWait(*update));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer, 1));
+    ASSERT_OK(SubmitAndWait(*update));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer, 1));
     EXPECT_EQ(bytes, data) << "round " << round;
   }
 }
 
 TEST_P(CommandBufferTest, NestedReusableCommands) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(256));
   const uint32_t value = 0xCAFEF00Du;
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> inner,
       Record([&](CommandBuffer& commands) { return commands.FillBuffer({a.get()}, &value, 4); },
              Reusable()));
   const MemoryBarrier barrier[] = {{AccessScope::kTransferWrite, AccessScope::kTransferRead}};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.ExecuteCommands(*inner));
     GPUHAL_RETURN_IF_ERROR(commands.ExecutionBarrier(ExecutionStage::kTransfer,
                                                      ExecutionStage::kTransfer, barrier, {}));
     return commands.CopyBuffer({a.get()}, *b, 0);
   }));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*b));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*b));
   EXPECT_EQ(words, std::vector<uint32_t>(64, value));
 }
 
 // A split barrier: work after WaitEvents sees what was done before SignalEvent. Reusable
 // and submitted twice, with a reset, so the event is recorded and waited on again.
 TEST_P(CommandBufferTest, EventsOrderWorkAcrossASplitBarrier) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(4096));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(4096));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Event> event, device().CreateEvent());
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(4096));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(4096));
+  ASSERT_OK_AND_ASSIGN(Ref<Event> event, device().CreateEvent());
   const std::vector<uint8_t> data = PatternBytes(4096, 3);
   const MemoryBarrier barrier[] = {{AccessScope::kTransferWrite, AccessScope::kTransferRead}};
   Event* events[] = {event.get()};
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> commands,
       Record(
           [&](CommandBuffer& recording) {
@@ -158,36 +159,36 @@ TEST_P(CommandBufferTest, EventsOrderWorkAcrossASplitBarrier) {
           Reusable()));
   for (int round = 0; round < 2; ++round) {
     const uint8_t zero = 0;
-    CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& clear) {
+    ASSERT_OK(RunAndWait([&](CommandBuffer& clear) {
       GPUHAL_RETURN_IF_ERROR(clear.FillBuffer({a.get()}, &zero, 1));
       return clear.FillBuffer({b.get()}, &zero, 1);
     }));
-    CTS_ASSERT_OK(SubmitAndWait(*commands));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*b));
+    ASSERT_OK(SubmitAndWait(*commands));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*b));
     EXPECT_EQ(bytes, data) << "round " << round;
   }
 }
 
 // A command buffer may ask for the mode the device was not configured with.
 TEST_P(CommandBufferTest, ExplicitModeOverridesDeviceDefault) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
   for (CommandBufferMode mode : {CommandBufferMode::kGraph, CommandBufferMode::kStream}) {
     const uint32_t value = mode == CommandBufferMode::kGraph ? 0x6A6A6A6Au : 0x57575757u;
-    CTS_ASSERT_OK(RunAndWait(
+    ASSERT_OK(RunAndWait(
         [&](CommandBuffer& commands) {
           return commands.FillBuffer({buffer.get()}, &value, 4);
         },
         {.mode = mode}));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
     EXPECT_EQ(words, std::vector<uint32_t>(256, value));
   }
 }
 
 TEST_P(CommandBufferTest, OneShotIsRecordedOnce) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands, device().CreateCommandBuffer({}));
-  CTS_ASSERT_OK(commands->Begin());
-  CTS_ASSERT_OK(commands->End());
-  CTS_EXPECT_CODE(commands->Begin(), kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands, device().CreateCommandBuffer({}));
+  ASSERT_OK(commands->Begin());
+  ASSERT_OK(commands->End());
+  EXPECT_THAT(commands->Begin(), StatusIs(StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

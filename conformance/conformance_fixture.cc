@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -113,7 +114,7 @@ std::vector<uint32_t> PatternWords(size_t count, uint32_t seed) {
 void ConformanceTest::SetUp() {
   allocator_ = std::make_unique<CountingAllocator>();
   Result<Ref<Device>> device = CreateDevice(GetParam().uri, *allocator_);
-  ASSERT_TRUE(device.ok()) << "CreateDevice(" << GetParam().uri << ") -> " << device.status();
+  ASSERT_OK(device) << "CreateDevice(" << GetParam().uri << ") -> " << device.status();
   device_ = std::move(device).value();
 }
 

@@ -27,38 +27,11 @@
 
 #include "conformance/kernels/conformance_kernels.h"
 #include "gpuhal/gpuhal.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 
-// Status assertions that print the whole status on failure.
-#define CTS_ASSERT_OK(expr)                                                     \
-  do {                                                                          \
-    const ::gpuhal::Status cts_status_ = ::gpuhal::conformance::ToStatus(expr); \
-    ASSERT_TRUE(cts_status_.ok()) << #expr << " -> " << cts_status_;            \
-  } while (false)
-#define CTS_EXPECT_OK(expr)                                                     \
-  do {                                                                          \
-    const ::gpuhal::Status cts_status_ = ::gpuhal::conformance::ToStatus(expr); \
-    EXPECT_TRUE(cts_status_.ok()) << #expr << " -> " << cts_status_;            \
-  } while (false)
-#define CTS_EXPECT_CODE(expr, expected_code)                                    \
-  do {                                                                          \
-    const ::gpuhal::Status cts_status_ = ::gpuhal::conformance::ToStatus(expr); \
-    EXPECT_EQ(cts_status_.code(), ::gpuhal::StatusCode::expected_code)          \
-        << #expr << " -> " << cts_status_;                                      \
-  } while (false)
-#define CTS_ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  CTS_ASSERT_OK_AND_ASSIGN_IMPL_(GPUHAL_CONCAT_(cts_result_, __LINE__), lhs, expr)
-#define CTS_ASSERT_OK_AND_ASSIGN_IMPL_(result, lhs, expr)         \
-  auto result = (expr);                                           \
-  ASSERT_TRUE(result.ok()) << #expr << " -> " << result.status(); \
-  lhs = std::move(result).value()
-
-inline Status ToStatus(const Status& status) { return status; }
-template <typename T>
-Status ToStatus(const Result<T>& result) {
-  return result.ok() ? OkStatus() : result.status();
-}
+using ::gpuhal::testing::StatusIs;
 
 struct DeviceConfig {
   std::string uri;

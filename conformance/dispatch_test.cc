@@ -2,6 +2,7 @@
 // ordinal), binding offsets, many workgroups, several entry points of one executable, and
 // indirect workgroup counts read when the command executes.
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -14,17 +15,17 @@ CTS_INSTANTIATE(DispatchTest);
 
 TEST_P(DispatchTest, FillWithPushConstantsStopsAtCount) {
   constexpr uint32_t kCount = 1000, kCapacity = 1024;  // not a multiple of the block size
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_fill_u32"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_fill_u32"}));
   const std::vector<uint32_t> initial = PatternWords(kCapacity, 1);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(initial));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(initial));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings sets[] = {{0, {{0, out.get()}}}};
     const uint32_t constants[] = {0x0BADCAFEu, kCount};
     return RecordDispatch(commands, kernels, 0, sets, constants, Cover(kCount));
   }));
   std::vector<uint32_t> expected = initial;
   std::fill(expected.begin(), expected.begin() + kCount, 0x0BADCAFEu);
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, expected);
 }
 
@@ -32,12 +33,12 @@ TEST_P(DispatchTest, FillWithPushConstantsStopsAtCount) {
 // (ordinal order), then set 1's out, then the constants.
 TEST_P(DispatchTest, BindingsAcrossSetsFollowSetThenOrdinalOrder) {
   constexpr uint32_t kCount = 777;
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_scale_add"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_scale_add"}));
   const std::vector<uint32_t> x = PatternWords(kCount, 2), y = PatternWords(kCount, 3);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> x_buffer, NewBufferWithWords(x));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> y_buffer, NewBufferWithWords(y));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> x_buffer, NewBufferWithWords(x));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> y_buffer, NewBufferWithWords(y));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings sets[] = {{1, {{0, out.get()}}},
                                 {0, {{3, y_buffer.get()}, {0, x_buffer.get()}}}};
     const uint32_t constants[] = {3, 1000, kCount};
@@ -45,18 +46,18 @@ TEST_P(DispatchTest, BindingsAcrossSetsFollowSetThenOrdinalOrder) {
   }));
   std::vector<uint32_t> expected(kCount);
   for (uint32_t i = 0; i < kCount; ++i) expected[i] = x[i] * 3 + y[i] + 1000;
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, expected);
 }
 
 // Binding offsets and subspans both move the address the kernel sees.
 TEST_P(DispatchTest, BindingOffsetsAndSubspans) {
   constexpr uint32_t kCount = 100;
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
   const std::vector<uint32_t> initial = PatternWords(1024, 4);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWithWords(initial));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> tail, buffer->Subspan(2048, 2048));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWithWords(initial));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> tail, buffer->Subspan(2048, 2048));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     // in = words [16, 116) through an offset binding; out = words [512 + 64, ...) through
     // an offset into a subspan that starts at word 512.
     const SetBindings sets[] = {{0, {{0, buffer.get(), 64, kCount * 4}, {1, tail.get(), 256}}}};
@@ -65,34 +66,34 @@ TEST_P(DispatchTest, BindingOffsetsAndSubspans) {
   }));
   std::vector<uint32_t> expected = initial;
   for (uint32_t i = 0; i < kCount; ++i) expected[576 + i] = initial[16 + i] + 1;
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
   EXPECT_EQ(words, expected);
 }
 
 TEST_P(DispatchTest, ManyWorkgroups) {
   constexpr uint32_t kWorkgroups = 4096;
   constexpr uint32_t kCount = kWorkgroups * kernels::kBlockSize[0];
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_iota"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_iota"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings sets[] = {{0, {{0, out.get()}}}};
     const uint32_t constants[] = {7, kCount};
     return RecordDispatch(commands, kernels, 0, sets, constants, {kWorkgroups, 1, 1});
   }));
   std::vector<uint32_t> expected(kCount);
   for (uint32_t i = 0; i < kCount; ++i) expected[i] = i + 7;
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_TRUE(words == expected);
 }
 
 TEST_P(DispatchTest, ThreeDimensionalGrid) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(std::vector<uint32_t>(4, 0)));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(std::vector<uint32_t>(4, 0)));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings sets[] = {{0, {{0, out.get()}}}};
     return RecordDispatch(commands, kernels, 0, sets, {}, {5, 3, 2});
   }));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, (std::vector<uint32_t>{30, 5, 3, 2}));
 }
 
@@ -100,14 +101,14 @@ TEST_P(DispatchTest, ThreeDimensionalGrid) {
 // previous through a barrier; constants set once stay in effect for later dispatches.
 TEST_P(DispatchTest, SeveralEntryPointsInOneExecutable) {
   constexpr uint32_t kCount = 300;
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels,
+  ASSERT_OK_AND_ASSIGN(Kernels kernels,
                            LoadKernels({"cts_iota", "cts_add_one", "cts_fill_u32"}));
   ASSERT_EQ(kernels.executable->entry_point_count(), 3u);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> c, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> c, NewBuffer(kCount * 4));
   const MemoryBarrier barrier[] = {{AccessScope::kDispatchWrite, AccessScope::kDispatchRead}};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings iota_sets[] = {{0, {{0, a.get()}}}};
     const uint32_t iota_constants[] = {50, kCount};
     GPUHAL_RETURN_IF_ERROR(
@@ -132,14 +133,14 @@ TEST_P(DispatchTest, SeveralEntryPointsInOneExecutable) {
   }));
   std::vector<uint32_t> expected_b(kCount);
   for (uint32_t i = 0; i < kCount; ++i) expected_b[i] = i + 51;
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> b_words, ReadWords(*b));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> c_words, ReadWords(*c));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> b_words, ReadWords(*b));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> c_words, ReadWords(*c));
   EXPECT_EQ(b_words, expected_b);
   EXPECT_EQ(c_words, std::vector<uint32_t>(kCount, 0xF00Du));
 }
 
 TEST_P(DispatchTest, EntryPointsAreListedAndLookedUp) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_iota", "cts_scale_add"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_iota", "cts_scale_add"}));
   Executable& executable = *kernels.executable;
   ASSERT_EQ(executable.entry_point_count(), 2u);
   EXPECT_EQ(executable.entry_point(0).name, "cts_iota");
@@ -147,24 +148,24 @@ TEST_P(DispatchTest, EntryPointsAreListedAndLookedUp) {
   EXPECT_EQ(executable.entry_point(1).block_size, kernels::kBlockSize);
   EXPECT_EQ(executable.entry_point(1).layout, kernels.layouts[1].get());
   Result<uint32_t> ordinal = executable.LookupEntryPoint("cts_scale_add");
-  ASSERT_TRUE(ordinal.ok()) << ordinal.status();
+  ASSERT_OK(ordinal) << ordinal.status();
   EXPECT_EQ(*ordinal, 1u);
-  CTS_EXPECT_CODE(executable.LookupEntryPoint("missing"), kNotFound);
+  EXPECT_THAT(executable.LookupEntryPoint("missing"), StatusIs(StatusCode::kNotFound));
 }
 
 // The workgroup count is read when the command runs: an update recorded before the
 // indirect dispatch (behind a barrier) decides it, not the buffer's contents at record
 // time.
 TEST_P(DispatchTest, IndirectCountsReadAtExecution) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
   // Parameters at byte offset 16 of a larger buffer, to exercise the range offset.
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> params,
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> params,
                            NewBufferWithWords(std::vector<uint32_t>{9, 9, 9, 9, 1, 1, 1, 9}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(std::vector<uint32_t>(4, 0)));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBufferWithWords(std::vector<uint32_t>(4, 0)));
   const uint32_t counts[] = {7, 2, 3};
   const MemoryBarrier barrier[] = {
       {AccessScope::kTransferWrite, AccessScope::kIndirectCommandRead}};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.UpdateBuffer(counts, {params.get(), 16, sizeof(counts)}));
     GPUHAL_RETURN_IF_ERROR(commands.ExecutionBarrier(
         ExecutionStage::kTransfer, ExecutionStage::kCommandProcess | ExecutionStage::kDispatch,
@@ -173,16 +174,16 @@ TEST_P(DispatchTest, IndirectCountsReadAtExecution) {
     GPUHAL_RETURN_IF_ERROR(commands.PushDescriptorSet(kernels.layout(0), 0, sets[0].bindings));
     return commands.DispatchIndirect(*kernels.executable, 0, {params.get(), 16, 12});
   }));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, (std::vector<uint32_t>{42, 7, 2, 3}));
 }
 
 // A reusable indirect dispatch picks up new counts on every submission.
 TEST_P(DispatchTest, IndirectCountsChangeBetweenSubmissions) {
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> params, NewBuffer(12));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(16));
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_count_workgroups"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> params, NewBuffer(12));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(16));
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> dispatch,
       Record(
           [&](CommandBuffer& commands) {
@@ -193,11 +194,11 @@ TEST_P(DispatchTest, IndirectCountsChangeBetweenSubmissions) {
           {.usage = CommandBufferUsage::kReusable}));
   for (const WorkgroupCount& count :
        {WorkgroupCount{1, 1, 1}, WorkgroupCount{64, 2, 1}, WorkgroupCount{3, 1, 5}}) {
-    CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(count)), *params, 0));
+    ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(count)), *params, 0));
     const std::vector<uint32_t> zeros(4, 0);
-    CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(zeros)), *out, 0));
-    CTS_ASSERT_OK(SubmitAndWait(*dispatch));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+    ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(zeros)), *out, 0));
+    ASSERT_OK(SubmitAndWait(*dispatch));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
     EXPECT_EQ(words, (std::vector<uint32_t>{count[0] * count[1] * count[2], count[0], count[1],
                                             count[2]}));
   }

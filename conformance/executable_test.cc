@@ -4,6 +4,7 @@
 #include <string>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -25,16 +26,16 @@ CTS_INSTANTIATE(ExecutableTest);
 
 TEST_P(ExecutableTest, TruncatedContainersAreDataLoss) {
   const std::vector<uint8_t> container = kernels::BuildKernelContainer({"cts_iota"});
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
-  CTS_ASSERT_OK(Load(container, {layout.get()}));
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
+  ASSERT_OK(Load(container, {layout.get()}));
   for (size_t cut : {size_t{1}, size_t{4}, container.size() / 2, container.size() - 16}) {
     // A fresh vector per cut: the loader may require 4-byte aligned bytes, and a vector's
     // storage is.
     SCOPED_TRACE(testing::Message() << "cut " << cut << " of " << container.size() << " bytes");
     const std::vector<uint8_t> truncated(container.begin(), container.end() - cut);
-    CTS_EXPECT_CODE(Load(truncated, {layout.get()}), kDataLoss);
+    EXPECT_THAT(Load(truncated, {layout.get()}), StatusIs(StatusCode::kDataLoss));
   }
-  CTS_EXPECT_CODE(Load({}, {layout.get()}), kInvalidArgument);
+  EXPECT_THAT(Load({}, {layout.get()}), StatusIs(StatusCode::kInvalidArgument));
 }
 
 TEST_P(ExecutableTest, ContainerWithOnlyUnknownTargetsIsRejected) {
@@ -44,30 +45,30 @@ TEST_P(ExecutableTest, ContainerWithOnlyUnknownTargetsIsRejected) {
                         kernels::FindKernel("cts_iota")->layout);
   builder.AddTarget("spirv", std::string_view("not code for any device"), symbols);
   const std::vector<uint8_t> container = builder.Build();
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
-  CTS_EXPECT_CODE(Load(container, {layout.get()}), kNotFound);
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
+  EXPECT_THAT(Load(container, {layout.get()}), StatusIs(StatusCode::kNotFound));
 }
 
 TEST_P(ExecutableTest, LayoutMismatchesAreInvalidArgument) {
   const std::vector<uint8_t> container =
       kernels::BuildKernelContainer({"cts_iota", "cts_scale_add"});
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> iota, LayoutOf("cts_iota"));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> scale_add, LayoutOf("cts_scale_add"));
-  CTS_ASSERT_OK(Load(container, {iota.get(), scale_add.get()}));
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> iota, LayoutOf("cts_iota"));
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> scale_add, LayoutOf("cts_scale_add"));
+  ASSERT_OK(Load(container, {iota.get(), scale_add.get()}));
 
   // Swapped: set count and push constants differ.
-  CTS_EXPECT_CODE(Load(container, {scale_add.get(), iota.get()}), kInvalidArgument);
+  EXPECT_THAT(Load(container, {scale_add.get(), iota.get()}), StatusIs(StatusCode::kInvalidArgument));
   // One push constant too many.
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> extra_constant,
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> extra_constant,
                            NewLayout({kernels::FindKernel("cts_iota")->layout.sets, 3}));
-  CTS_EXPECT_CODE(Load(container, {extra_constant.get(), scale_add.get()}), kInvalidArgument);
+  EXPECT_THAT(Load(container, {extra_constant.get(), scale_add.get()}), StatusIs(StatusCode::kInvalidArgument));
   // Set 0 with ordinals {0, 1} where the kernel declares {0, 3}.
   LayoutShape wrong_ordinal = kernels::FindKernel("cts_scale_add")->layout;
   wrong_ordinal.sets[0].bindings[1].ordinal = 1;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> wrong_binding, NewLayout(wrong_ordinal));
-  CTS_EXPECT_CODE(Load(container, {iota.get(), wrong_binding.get()}), kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> wrong_binding, NewLayout(wrong_ordinal));
+  EXPECT_THAT(Load(container, {iota.get(), wrong_binding.get()}), StatusIs(StatusCode::kInvalidArgument));
   // Fewer layouts than entry points.
-  CTS_EXPECT_CODE(Load(container, {iota.get()}), kInvalidArgument);
+  EXPECT_THAT(Load(container, {iota.get()}), StatusIs(StatusCode::kInvalidArgument));
 }
 
 // The same PTX a real GPU runs: on the simulated GPU its entry names resolve to the host
@@ -79,12 +80,12 @@ TEST_P(ExecutableTest, PtxOnlyContainerRuns) {
   constexpr uint32_t kCount = 200;
   const std::vector<uint8_t> container =
       kernels::BuildKernelContainer({"cts_iota"}, {.fake = false, .ptx = true});
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
+  ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, LayoutOf("cts_iota"));
   Kernels kernels;
   kernels.layouts.push_back(layout);
-  CTS_ASSERT_OK_AND_ASSIGN(kernels.executable, Load(container, {layout.get()}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(kernels.executable, Load(container, {layout.get()}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     const SetBindings sets[] = {{0, {{0, out.get()}}}};
     const uint32_t constants[] = {1, kCount};
     return RecordDispatch(commands, kernels, 0, sets, constants,
@@ -92,25 +93,25 @@ TEST_P(ExecutableTest, PtxOnlyContainerRuns) {
   }));
   std::vector<uint32_t> expected(kCount);
   for (uint32_t i = 0; i < kCount; ++i) expected[i] = i + 1;
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, expected);
 }
 
 TEST_P(ExecutableTest, RecordedWorkKeepsExecutableAlive) {
   constexpr uint32_t kCount = 64;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> out, NewBuffer(kCount * 4));
   Ref<CommandBuffer> commands;
   {
-    CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_fill_u32"}));
-    CTS_ASSERT_OK_AND_ASSIGN(
+    ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_fill_u32"}));
+    ASSERT_OK_AND_ASSIGN(
         commands, Record([&](CommandBuffer& recording) {
           const SetBindings sets[] = {{0, {{0, out.get()}}}};
           const uint32_t constants[] = {0x77777777u, kCount};
           return RecordDispatch(recording, kernels, 0, sets, constants, {1, 1, 1});
         }));
   }  // the test's references to the executable and layouts are gone
-  CTS_ASSERT_OK(SubmitAndWait(*commands));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
+  ASSERT_OK(SubmitAndWait(*commands));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*out));
   EXPECT_EQ(words, std::vector<uint32_t>(kCount, 0x77777777u));
 }
 
@@ -120,12 +121,12 @@ TEST_P(ExecutableTest, EveryConformanceKernelLoadsTogether) {
   std::vector<PipelineLayout*> layout_pointers;
   for (const kernels::KernelSpec& spec : kernels::AllKernels()) {
     names.push_back(spec.name);
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, NewLayout(spec.layout));
+    ASSERT_OK_AND_ASSIGN(Ref<PipelineLayout> layout, NewLayout(spec.layout));
     layout_pointers.push_back(layout.get());
     layouts.push_back(std::move(layout));
   }
   const std::vector<uint8_t> container = kernels::BuildKernelContainer(names);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Executable> executable, Load(container, layout_pointers));
+  ASSERT_OK_AND_ASSIGN(Ref<Executable> executable, Load(container, layout_pointers));
   ASSERT_EQ(executable->entry_point_count(), names.size());
   for (uint32_t i = 0; i < names.size(); ++i) EXPECT_EQ(executable->entry_point(i).name, names[i]);
 }

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -11,32 +12,32 @@ class FailureTest : public ConformanceTest {};
 CTS_INSTANTIATE(FailureTest);
 
 TEST_P(FailureTest, HostFailureUpstreamReachesEveryDownstreamSemaphore) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> upstream, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> middle, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> unrelated, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> upstream, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> middle, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> unrelated, NewSemaphore(0));
   const uint32_t value = 5;
   // Submitted twice: reusable (a one-shot command buffer runs once).
   CommandBufferParams reusable;
   reusable.usage = CommandBufferUsage::kReusable;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, Record(
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, Record(
                                                         [&](CommandBuffer& commands) {
                                                           return commands.FillBuffer(
                                                               {buffer.get()}, &value, 4);
                                                         },
                                                         reusable));
-  CTS_ASSERT_OK(Submit(*fill, {{upstream.get(), 1}}, {{middle.get(), 1}}));
-  CTS_ASSERT_OK(Submit(*fill, {{middle.get(), 1}}, {{downstream.get(), 1}, {unrelated.get(), 1}}));
+  ASSERT_OK(Submit(*fill, {{upstream.get(), 1}}, {{middle.get(), 1}}));
+  ASSERT_OK(Submit(*fill, {{middle.get(), 1}}, {{downstream.get(), 1}, {unrelated.get(), 1}}));
   upstream->Fail(AbortedError("upstream producer gave up"));
-  CTS_EXPECT_CODE(middle->Wait(1, LongTimeout()), kAborted);
-  CTS_EXPECT_CODE(downstream->Wait(1, LongTimeout()), kAborted);
-  CTS_EXPECT_CODE(unrelated->Query(), kAborted);
+  EXPECT_THAT(middle->Wait(1, LongTimeout()), StatusIs(StatusCode::kAborted));
+  EXPECT_THAT(downstream->Wait(1, LongTimeout()), StatusIs(StatusCode::kAborted));
+  EXPECT_THAT(unrelated->Query(), StatusIs(StatusCode::kAborted));
 }
 
 TEST_P(FailureTest, SubmissionWaitingOnAlreadyFailedSemaphoreFailsItsSignals) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> failed, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> failed, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
   failed->Fail(DataLossError("lost"));
   const SemaphorePoint waits[] = {{failed.get(), 1}}, signals[] = {{done.get(), 1}};
   const Status submitted = device().QueueBarrier(kAnyQueue, waits, signals);
@@ -45,20 +46,20 @@ TEST_P(FailureTest, SubmissionWaitingOnAlreadyFailedSemaphoreFailsItsSignals) {
   if (!submitted.ok()) {
     EXPECT_EQ(submitted.code(), StatusCode::kDataLoss) << submitted;
   } else {
-    CTS_EXPECT_CODE(done->Wait(1, LongTimeout()), kDataLoss);
+    EXPECT_THAT(done->Wait(1, LongTimeout()), StatusIs(StatusCode::kDataLoss));
   }
 }
 
 TEST_P(FailureTest, FailureReachesHostWaitersOfDeviceWork) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
   const SemaphorePoint waits[] = {{gate.get(), 1}}, signals[] = {{done.get(), 1}};
-  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, waits, signals));
+  ASSERT_OK(device().QueueBarrier(kAnyQueue, waits, signals));
   Status waited;
   std::thread waiter([&] { waited = done->Wait(1, LongTimeout()); });
   gate->Fail(CancelledError("cancelled by the test"));
   waiter.join();
-  CTS_EXPECT_CODE(waited, kCancelled);
+  EXPECT_THAT(waited, StatusIs(StatusCode::kCancelled));
 }
 
 // A kernel that writes far outside its buffer faults the device; the submission's
@@ -66,16 +67,16 @@ TEST_P(FailureTest, FailureReachesHostWaitersOfDeviceWork) {
 // GPU the fault would take the context down for every later case.
 TEST_P(FailureTest, DeviceFaultFailsSignalsAndDependents) {
   if (!simulated()) GTEST_SKIP() << "faults a real GPU's context";
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_out_of_bounds"}));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(64));
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_out_of_bounds"}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(64));
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> fault, Record([&](CommandBuffer& commands) {
         const SetBindings sets[] = {{0, {{0, buffer.get()}}}};
         const uint32_t constants[] = {1};
         return RecordDispatch(commands, kernels, 0, sets, constants, {1, 1, 1});
       }));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> faulted, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> faulted, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> downstream, NewSemaphore(0));
   const SemaphorePoint after_fault[] = {{faulted.get(), 1}};
   const SemaphorePoint downstream_signal[] = {{downstream.get(), 1}};
   // A sticky fault may already surface while the submission itself is issued (as on a

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -309,7 +310,7 @@ std::vector<Row> OwnershipRows() {
     CommandBuffer* list[] = {own->get(), e.foreign_graph.get()};
     const Status status = e.self->QueueExecute(kAnyQueue, {}, {}, list);
     const Status again = SubmitAndWaitOn(*e.self, **own);
-    EXPECT_TRUE(again.ok()) << "the refused submission used up the one-shot buffer: " << again;
+    EXPECT_OK(again) << "the refused submission used up the one-shot buffer: " << again;
     Result<std::vector<uint8_t>> side = ReadOn(*e.self, *e.side);
     EXPECT_TRUE(side.ok() && *side == Words(64, kSideWord));
     return status;
@@ -371,7 +372,7 @@ std::vector<Row> OwnershipRows() {
         // Ended, it is submitted once as usual.
         GPUHAL_RETURN_IF_ERROR((*unended)->End());
         const Status ran = SubmitAndWaitOn(*e.self, **unended);
-        EXPECT_TRUE(ran.ok()) << ran;
+        EXPECT_OK(ran) << ran;
         Result<std::vector<uint8_t>> side = ReadOn(*e.self, *e.side);
         EXPECT_TRUE(side.ok() && *side == Words(64, kSideWord));
         return status;
@@ -432,27 +433,27 @@ class OwnershipTest : public ConformanceTest {
   // One row in one mode: records around the refused call, runs, and checks the bytes.
   void RunRow(Env& env, const Row& row, CommandBufferMode mode) {
     Device& self = *env.self;
-    CTS_ASSERT_OK(WriteOn(*env.other, *env.foreign_buffer, env.foreign_initial));
-    CTS_ASSERT_OK(WriteOn(self, *env.out, env.out_initial));
-    CTS_ASSERT_OK(WriteOn(self, *env.marks, env.marks_initial));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> recording,
+    ASSERT_OK(WriteOn(*env.other, *env.foreign_buffer, env.foreign_initial));
+    ASSERT_OK(WriteOn(self, *env.out, env.out_initial));
+    ASSERT_OK(WriteOn(self, *env.marks, env.marks_initial));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> recording,
                              self.CreateCommandBuffer({.mode = mode}));
-    CTS_ASSERT_OK(recording->Begin());
+    ASSERT_OK(recording->Begin());
     const BufferBinding inputs[] = {{0, env.a.get()}, {3, env.a.get()}};
     const BufferBinding output[] = {{0, env.out.get()}};
     const uint32_t constants[] = {kScale, kBias, kCount};
-    CTS_ASSERT_OK(recording->PushDescriptorSet(*env.layout, 0, inputs));
-    CTS_ASSERT_OK(recording->PushDescriptorSet(*env.layout, 1, output));
-    CTS_ASSERT_OK(recording->PushConstants(*env.layout, 0, U8(constants)));
-    CTS_ASSERT_OK(recording->FillBuffer({env.marks.get(), 0, 64}, &kBeforeWord, 4));
+    ASSERT_OK(recording->PushDescriptorSet(*env.layout, 0, inputs));
+    ASSERT_OK(recording->PushDescriptorSet(*env.layout, 1, output));
+    ASSERT_OK(recording->PushConstants(*env.layout, 0, U8(constants)));
+    ASSERT_OK(recording->FillBuffer({env.marks.get(), 0, 64}, &kBeforeWord, 4));
 
     const Status refused = row.run(env, *recording, mode);
     EXPECT_EQ(StatusCodeName(refused.code()), StatusCodeName(row.code)) << refused;
 
-    CTS_ASSERT_OK(recording->Dispatch(*env.kernels.executable, 0, {kCount / 64, 1, 1}));
-    CTS_ASSERT_OK(recording->FillBuffer({env.marks.get(), 64, 64}, &kAfterWord, 4));
-    CTS_ASSERT_OK(recording->End());
-    CTS_ASSERT_OK(SubmitAndWaitOn(self, *recording));
+    ASSERT_OK(recording->Dispatch(*env.kernels.executable, 0, {kCount / 64, 1, 1}));
+    ASSERT_OK(recording->FillBuffer({env.marks.get(), 64, 64}, &kAfterWord, 4));
+    ASSERT_OK(recording->End());
+    ASSERT_OK(SubmitAndWaitOn(self, *recording));
 
     std::vector<uint32_t> expected_out(kCount);
     for (uint32_t i = 0; i < kCount; ++i) {
@@ -461,12 +462,12 @@ class OwnershipTest : public ConformanceTest {
     std::vector<uint8_t> expected_marks = env.marks_initial;
     for (size_t i = 0; i < 64; i += 4) std::memcpy(&expected_marks[i], &kBeforeWord, 4);
     for (size_t i = 64; i < 128; i += 4) std::memcpy(&expected_marks[i], &kAfterWord, 4);
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> out, ReadOn(self, *env.out));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> out, ReadOn(self, *env.out));
     EXPECT_TRUE(out == std::vector<uint8_t>(U8(expected_out).begin(), U8(expected_out).end()))
         << "the dispatch after the refused call read other bindings or constants";
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> marks, ReadOn(self, *env.marks));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> marks, ReadOn(self, *env.marks));
     EXPECT_TRUE(marks == expected_marks) << "the recording wrote other bytes";
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> foreign,
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> foreign,
                              ReadOn(*env.other, *env.foreign_buffer));
     EXPECT_TRUE(foreign == env.foreign_initial) << "the other device's buffer was written";
   }
@@ -474,7 +475,7 @@ class OwnershipTest : public ConformanceTest {
   // Every row in both modes; names the failed ones.
   void RunTable(Device& self, Device& other) {
     Env env;
-    CTS_ASSERT_OK(PrepareEnv(env, self, other));
+    ASSERT_OK(PrepareEnv(env, self, other));
     const ::testing::TestResult& result =
         *::testing::UnitTest::GetInstance()->current_test_info()->result();
     size_t run = 0, skipped = 0;
@@ -532,18 +533,18 @@ TEST_P(OwnershipTest, TableSize) {
 }
 
 TEST_P(OwnershipTest, AnotherDriver) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenAnotherDriver());
+  ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenAnotherDriver());
   RunTable(device(), *other);
 }
 
 TEST_P(OwnershipTest, SameDriverOtherGpu) {
   if (!simulated()) GTEST_SKIP() << "a real GPU's peers of its own driver are not assumed";
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenSameDriverOtherGpu());
+  ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenSameDriverOtherGpu());
   RunTable(device(), *other);
 }
 
 TEST_P(OwnershipTest, SamePlatform) {
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<Ref<Device>> pair, OpenPlatformPair());
+  ASSERT_OK_AND_ASSIGN(std::vector<Ref<Device>> pair, OpenPlatformPair());
   RunTable(*pair[0], *pair[1]);
 }
 
@@ -551,46 +552,46 @@ TEST_P(OwnershipTest, SamePlatform) {
 // in ExecuteCommands. Graph mode used to accept it, and device 0's submission then wrote
 // device 1's buffer. Every combination of the parent's and the nested buffer's modes.
 TEST_P(OwnershipTest, SamePlatformNestedCommandBufferIsRefused) {
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<Ref<Device>> pair, OpenPlatformPair());
+  ASSERT_OK_AND_ASSIGN(std::vector<Ref<Device>> pair, OpenPlatformPair());
   Device& d0 = *pair[0];
   Device& d1 = *pair[1];
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> theirs, d1.AllocateBuffer({}, 256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> ours, d0.AllocateBuffer({}, 256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> theirs, d1.AllocateBuffer({}, 256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> ours, d0.AllocateBuffer({}, 256));
   const std::vector<uint8_t> initial = PatternBytes(256, 11);
   for (CommandBufferMode parent_mode : kModes) {
     for (CommandBufferMode nested_mode : kModes) {
       SCOPED_TRACE(StrCat("parent ", ModeName(parent_mode), ", nested ", ModeName(nested_mode)));
-      CTS_ASSERT_OK(WriteOn(d1, *theirs, initial));
-      CTS_ASSERT_OK(WriteOn(d0, *ours, initial));
-      CTS_ASSERT_OK_AND_ASSIGN(
+      ASSERT_OK(WriteOn(d1, *theirs, initial));
+      ASSERT_OK(WriteOn(d0, *ours, initial));
+      ASSERT_OK_AND_ASSIGN(
           Ref<CommandBuffer> nested,
           d1.CreateCommandBuffer({.usage = CommandBufferUsage::kReusable, .mode = nested_mode}));
-      CTS_ASSERT_OK(nested->Begin());
-      CTS_ASSERT_OK(nested->FillBuffer({theirs.get()}, &kStrayWord, 4));
-      CTS_ASSERT_OK(nested->End());
+      ASSERT_OK(nested->Begin());
+      ASSERT_OK(nested->FillBuffer({theirs.get()}, &kStrayWord, 4));
+      ASSERT_OK(nested->End());
 
-      CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> parent,
+      ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> parent,
                                d0.CreateCommandBuffer({.mode = parent_mode}));
-      CTS_ASSERT_OK(parent->Begin());
-      CTS_ASSERT_OK(parent->FillBuffer({ours.get(), 0, 128}, &kBeforeWord, 4));
-      CTS_EXPECT_CODE(parent->ExecuteCommands(*nested), kInvalidArgument);
-      CTS_ASSERT_OK(parent->FillBuffer({ours.get(), 128, 128}, &kAfterWord, 4));
-      CTS_ASSERT_OK(parent->End());
-      CTS_ASSERT_OK(SubmitAndWaitOn(d0, *parent));
+      ASSERT_OK(parent->Begin());
+      ASSERT_OK(parent->FillBuffer({ours.get(), 0, 128}, &kBeforeWord, 4));
+      EXPECT_THAT(parent->ExecuteCommands(*nested), StatusIs(StatusCode::kInvalidArgument));
+      ASSERT_OK(parent->FillBuffer({ours.get(), 128, 128}, &kAfterWord, 4));
+      ASSERT_OK(parent->End());
+      ASSERT_OK(SubmitAndWaitOn(d0, *parent));
       // Submitted to device 0 directly it is refused too.
       CommandBuffer* list[] = {nested.get()};
-      CTS_EXPECT_CODE(d0.QueueExecute(kAnyQueue, {}, {}, list), kInvalidArgument);
+      EXPECT_THAT(d0.QueueExecute(kAnyQueue, {}, {}, list), StatusIs(StatusCode::kInvalidArgument));
 
-      CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> their_bytes, ReadOn(d1, *theirs));
+      ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> their_bytes, ReadOn(d1, *theirs));
       EXPECT_TRUE(their_bytes == initial) << "device 0 wrote device 1's buffer";
       std::vector<uint8_t> expected = Words(128, kBeforeWord);
       const std::vector<uint8_t> after = Words(128, kAfterWord);
       expected.insert(expected.end(), after.begin(), after.end());
-      CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> our_bytes, ReadOn(d0, *ours));
+      ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> our_bytes, ReadOn(d0, *ours));
       EXPECT_TRUE(our_bytes == expected);
       // Device 1 runs its own buffer as usual.
-      CTS_ASSERT_OK(SubmitAndWaitOn(d1, *nested));
-      CTS_ASSERT_OK_AND_ASSIGN(their_bytes, ReadOn(d1, *theirs));
+      ASSERT_OK(SubmitAndWaitOn(d1, *nested));
+      ASSERT_OK_AND_ASSIGN(their_bytes, ReadOn(d1, *theirs));
       EXPECT_TRUE(their_bytes == Words(256, kStrayWord));
     }
   }
@@ -599,23 +600,23 @@ TEST_P(OwnershipTest, SamePlatformNestedCommandBufferIsRefused) {
 // A one-shot command buffer runs once: the second QueueExecute is FAILED_PRECONDITION,
 // signals nothing, and runs nothing.
 TEST_P(OwnershipTest, OneShotSubmittedTwiceRunsOnce) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
   for (CommandBufferMode mode : kModes) {
     SCOPED_TRACE(ModeName(mode));
-    CTS_ASSERT_OK(Clear(*buffer));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> timeline, NewSemaphore(0));
-    CTS_ASSERT_OK(Submit(*once, {}, {{timeline.get(), 1}}));
-    CTS_ASSERT_OK(timeline->Wait(1, LongTimeout()));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+    ASSERT_OK(Clear(*buffer));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> timeline, NewSemaphore(0));
+    ASSERT_OK(Submit(*once, {}, {{timeline.get(), 1}}));
+    ASSERT_OK(timeline->Wait(1, LongTimeout()));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == Words(256, kSideWord));
 
-    CTS_ASSERT_OK(Clear(*buffer));
-    CTS_EXPECT_CODE(Submit(*once, {}, {{timeline.get(), 2}}), kFailedPrecondition);
-    CTS_ASSERT_OK(Drain());
-    CTS_ASSERT_OK_AND_ASSIGN(uint64_t value, timeline->Query());
+    ASSERT_OK(Clear(*buffer));
+    EXPECT_THAT(Submit(*once, {}, {{timeline.get(), 2}}), StatusIs(StatusCode::kFailedPrecondition));
+    ASSERT_OK(Drain());
+    ASSERT_OK_AND_ASSIGN(uint64_t value, timeline->Query());
     EXPECT_EQ(value, 1u) << "the refused submission signalled";
-    CTS_ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
+    ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == std::vector<uint8_t>(256, 0)) << "the one-shot buffer ran again";
   }
 }
@@ -623,29 +624,28 @@ TEST_P(OwnershipTest, OneShotSubmittedTwiceRunsOnce) {
 // An unended command buffer is refused at the call with FAILED_PRECONDITION, and its
 // signal semaphores (a device one and a host one) are left as they were.
 TEST_P(OwnershipTest, UnendedCommandBufferIsRefusedAtTheCall) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
   for (CommandBufferMode mode : kModes) {
     SCOPED_TRACE(ModeName(mode));
-    CTS_ASSERT_OK(Clear(*buffer));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> unended,
+    ASSERT_OK(Clear(*buffer));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> unended,
                              FillOnce(*buffer, kSideWord, mode, /*end=*/false));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> on_device, NewSemaphore(3));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> on_host, NewHostSemaphore(0));
-    CTS_EXPECT_CODE(Submit(*unended, {}, {{on_device.get(), 4}, {on_host.get(), 1}}),
-                    kFailedPrecondition);
-    CTS_ASSERT_OK(Drain());
-    CTS_ASSERT_OK_AND_ASSIGN(uint64_t device_value, on_device->Query());
-    CTS_ASSERT_OK_AND_ASSIGN(uint64_t host_value, on_host->Query());
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> on_device, NewSemaphore(3));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> on_host, NewHostSemaphore(0));
+    EXPECT_THAT(Submit(*unended, {}, {{on_device.get(), 4}, {on_host.get(), 1}}), StatusIs(StatusCode::kFailedPrecondition));
+    ASSERT_OK(Drain());
+    ASSERT_OK_AND_ASSIGN(uint64_t device_value, on_device->Query());
+    ASSERT_OK_AND_ASSIGN(uint64_t host_value, on_host->Query());
     EXPECT_EQ(device_value, 3u);
     EXPECT_EQ(host_value, 0u);
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == std::vector<uint8_t>(256, 0)) << "the unended buffer ran";
     // Ended, the same one-shot buffer is submitted once as usual.
-    CTS_ASSERT_OK(unended->End());
-    CTS_ASSERT_OK(Submit(*unended, {}, {{on_device.get(), 4}, {on_host.get(), 1}}));
-    CTS_ASSERT_OK(on_host->Wait(1, LongTimeout()));
-    CTS_ASSERT_OK(on_device->Wait(4, LongTimeout()));
-    CTS_ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
+    ASSERT_OK(unended->End());
+    ASSERT_OK(Submit(*unended, {}, {{on_device.get(), 4}, {on_host.get(), 1}}));
+    ASSERT_OK(on_host->Wait(1, LongTimeout()));
+    ASSERT_OK(on_device->Wait(4, LongTimeout()));
+    ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == Words(256, kSideWord));
   }
 }
@@ -654,33 +654,32 @@ TEST_P(OwnershipTest, UnendedCommandBufferIsRefusedAtTheCall) {
 // below the current value is OUT_OF_RANGE at the call, and nothing is submitted or
 // signalled (not even the submission's other, valid signals).
 TEST_P(OwnershipTest, SignalNotAboveCurrentValueIsOutOfRange) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
   for (CommandBufferMode mode : kModes) {
     SCOPED_TRACE(ModeName(mode));
-    CTS_ASSERT_OK(Clear(*buffer));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> at_five, NewSemaphore(5));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> fresh, NewSemaphore(0));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
+    ASSERT_OK(Clear(*buffer));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> at_five, NewSemaphore(5));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> fresh, NewSemaphore(0));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
     for (uint64_t value : {uint64_t{5}, uint64_t{3}}) {
       SCOPED_TRACE(StrCat("signal to ", value));
-      CTS_EXPECT_CODE(at_five->Signal(value), kOutOfRange);  // the host rule, for reference
-      CTS_EXPECT_CODE(Submit(*once, {}, {{at_five.get(), value}}), kOutOfRange);
-      CTS_EXPECT_CODE(Submit(*once, {}, {{fresh.get(), 1}, {at_five.get(), value}}),
-                      kOutOfRange);
+      EXPECT_THAT(at_five->Signal(value), StatusIs(StatusCode::kOutOfRange));  // the host rule, for reference
+      EXPECT_THAT(Submit(*once, {}, {{at_five.get(), value}}), StatusIs(StatusCode::kOutOfRange));
+      EXPECT_THAT(Submit(*once, {}, {{fresh.get(), 1}, {at_five.get(), value}}), StatusIs(StatusCode::kOutOfRange));
       const SemaphorePoint barrier_signals[] = {{at_five.get(), value}};
-      CTS_EXPECT_CODE(device().QueueBarrier(kAnyQueue, {}, barrier_signals), kOutOfRange);
+      EXPECT_THAT(device().QueueBarrier(kAnyQueue, {}, barrier_signals), StatusIs(StatusCode::kOutOfRange));
     }
-    CTS_ASSERT_OK(Drain());
-    CTS_ASSERT_OK_AND_ASSIGN(uint64_t value, at_five->Query());
+    ASSERT_OK(Drain());
+    ASSERT_OK_AND_ASSIGN(uint64_t value, at_five->Query());
     EXPECT_EQ(value, 5u);
-    CTS_ASSERT_OK_AND_ASSIGN(value, fresh->Query());
+    ASSERT_OK_AND_ASSIGN(value, fresh->Query());
     EXPECT_EQ(value, 0u) << "a refused submission signalled its valid signal";
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == std::vector<uint8_t>(256, 0)) << "a refused submission ran";
     // The refused submissions did not use up the one-shot buffer.
-    CTS_ASSERT_OK(Submit(*once, {}, {{at_five.get(), 6}}));
-    CTS_ASSERT_OK(at_five->Wait(6, LongTimeout()));
-    CTS_ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
+    ASSERT_OK(Submit(*once, {}, {{at_five.get(), 6}}));
+    ASSERT_OK(at_five->Wait(6, LongTimeout()));
+    ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == Words(256, kSideWord));
   }
 }
@@ -688,42 +687,42 @@ TEST_P(OwnershipTest, SignalNotAboveCurrentValueIsOutOfRange) {
 // A QueueExecute refused for any reason leaves a one-shot buffer unsubmitted: submitted
 // again correctly afterwards, it runs.
 TEST_P(OwnershipTest, RefusedSubmissionDoesNotConsumeOneShot) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenAnotherDriver());
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> foreign,
+  ASSERT_OK_AND_ASSIGN(Ref<Device> other, OpenAnotherDriver());
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> foreign,
                            other->CreateCommandBuffer({.usage = CommandBufferUsage::kReusable}));
-  CTS_ASSERT_OK(foreign->Begin());
-  CTS_ASSERT_OK(foreign->End());
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK(foreign->Begin());
+  ASSERT_OK(foreign->End());
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
   for (CommandBufferMode mode : kModes) {
     SCOPED_TRACE(ModeName(mode));
-    CTS_ASSERT_OK(Clear(*buffer));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> unended,
+    ASSERT_OK(Clear(*buffer));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> once, FillOnce(*buffer, kSideWord, mode));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> unended,
                              FillOnce(*buffer, kStrayWord, mode, /*end=*/false));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> at_two, NewSemaphore(2));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> at_two, NewSemaphore(2));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
     // A signal that would not raise its semaphore.
-    CTS_EXPECT_CODE(Submit(*once, {}, {{at_two.get(), 2}}), kOutOfRange);
+    EXPECT_THAT(Submit(*once, {}, {{at_two.get(), 2}}), StatusIs(StatusCode::kOutOfRange));
     // A later command buffer of another device, unended, or null.
     CommandBuffer* with_foreign[] = {once.get(), foreign.get()};
-    CTS_EXPECT_CODE(device().QueueExecute(kAnyQueue, {}, {}, with_foreign), kInvalidArgument);
+    EXPECT_THAT(device().QueueExecute(kAnyQueue, {}, {}, with_foreign), StatusIs(StatusCode::kInvalidArgument));
     CommandBuffer* with_unended[] = {once.get(), unended.get()};
-    CTS_EXPECT_CODE(device().QueueExecute(kAnyQueue, {}, {}, with_unended), kFailedPrecondition);
+    EXPECT_THAT(device().QueueExecute(kAnyQueue, {}, {}, with_unended), StatusIs(StatusCode::kFailedPrecondition));
     CommandBuffer* with_null[] = {once.get(), nullptr};
-    CTS_EXPECT_CODE(device().QueueExecute(kAnyQueue, {}, {}, with_null), kInvalidArgument);
+    EXPECT_THAT(device().QueueExecute(kAnyQueue, {}, {}, with_null), StatusIs(StatusCode::kInvalidArgument));
     // The same buffer twice in one submission: the second claim is refused.
     CommandBuffer* twice[] = {once.get(), once.get()};
-    CTS_EXPECT_CODE(device().QueueExecute(kAnyQueue, {}, {}, twice), kFailedPrecondition);
-    CTS_ASSERT_OK(Drain());
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+    EXPECT_THAT(device().QueueExecute(kAnyQueue, {}, {}, twice), StatusIs(StatusCode::kFailedPrecondition));
+    ASSERT_OK(Drain());
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == std::vector<uint8_t>(256, 0)) << "a refused submission ran";
 
-    CTS_ASSERT_OK(Submit(*once, {}, {{done.get(), 1}}));
-    CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
-    CTS_ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
+    ASSERT_OK(Submit(*once, {}, {{done.get(), 1}}));
+    ASSERT_OK(done->Wait(1, LongTimeout()));
+    ASSERT_OK_AND_ASSIGN(bytes, ReadBytes(*buffer));
     EXPECT_TRUE(bytes == Words(256, kSideWord));
-    CTS_EXPECT_CODE(Submit(*once, {}, {{done.get(), 2}}), kFailedPrecondition);
-    CTS_ASSERT_OK(unended->End());
+    EXPECT_THAT(Submit(*once, {}, {{done.get(), 2}}), StatusIs(StatusCode::kFailedPrecondition));
+    ASSERT_OK(unended->End());
   }
 }
 

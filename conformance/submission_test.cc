@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -28,53 +29,53 @@ class SubmissionTest : public ConformanceTest {
   }
   void ExpectWords(Buffer& buffer, uint32_t value) {
     Result<std::vector<uint32_t>> words = ReadWords(buffer);
-    ASSERT_TRUE(words.ok()) << words.status();
+    ASSERT_OK(words) << words.status();
     EXPECT_EQ(*words, std::vector<uint32_t>(words->size(), value));
   }
 };
 CTS_INSTANTIATE(SubmissionTest);
 
 TEST_P(SubmissionTest, EmptySubmissionSignals) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
   const SemaphorePoint signal[] = {{done.get(), 1}};
-  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, {}, signal));
-  CTS_EXPECT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(device().QueueBarrier(kAnyQueue, {}, signal));
+  EXPECT_OK(done->Wait(1, LongTimeout()));
 }
 
 TEST_P(SubmissionTest, SignalsEverySemaphoreAfterTheWork) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(4096));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> first, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> second, NewSemaphore(10));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 0xA5A5F00Du));
-  CTS_ASSERT_OK(Submit(*fill, {}, {{first.get(), 1}, {second.get(), 11}}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(4096));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> first, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> second, NewSemaphore(10));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 0xA5A5F00Du));
+  ASSERT_OK(Submit(*fill, {}, {{first.get(), 1}, {second.get(), 11}}));
   fill.reset();  // the submission keeps what it needs alive
-  CTS_ASSERT_OK(first->Wait(1, LongTimeout()));
-  CTS_ASSERT_OK(second->Wait(11, LongTimeout()));
+  ASSERT_OK(first->Wait(1, LongTimeout()));
+  ASSERT_OK(second->Wait(11, LongTimeout()));
   ExpectWords(*buffer, 0xA5A5F00Du);
 }
 
 TEST_P(SubmissionTest, WaitSubmittedBeforeHostSignal) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 7));
-  CTS_ASSERT_OK(Submit(*fill, {{gate.get(), 1}}, {{done.get(), 1}}));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 7));
+  ASSERT_OK(Submit(*fill, {{gate.get(), 1}}, {{done.get(), 1}}));
   EXPECT_TRUE(StillPending(*done, 1)) << "ran before its wait was signalled";
-  CTS_ASSERT_OK(gate->Signal(1));
-  CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(done->Wait(1, LongTimeout()));
   ExpectWords(*buffer, 7);
 }
 
 TEST_P(SubmissionTest, HostSemaphoreGatesDeviceWork) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 9));
-  CTS_ASSERT_OK(Submit(*fill, {{gate.get(), 2}}, {{done.get(), 1}}));
-  CTS_ASSERT_OK(gate->Signal(1));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 9));
+  ASSERT_OK(Submit(*fill, {{gate.get(), 2}}, {{done.get(), 1}}));
+  ASSERT_OK(gate->Signal(1));
   EXPECT_TRUE(StillPending(*done, 1)) << "a wait on 2 was released by 1";
-  CTS_ASSERT_OK(gate->Signal(2));
-  CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(gate->Signal(2));
+  ASSERT_OK(done->Wait(1, LongTimeout()));
   ExpectWords(*buffer, 9);
 }
 
@@ -83,15 +84,15 @@ TEST_P(SubmissionTest, HostSemaphoreGatesDeviceWork) {
 TEST_P(SubmissionTest, ChainOfOneHundred) {
   constexpr uint32_t kCount = 256;
   constexpr int kLinks = 100;
-  CTS_ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
+  ASSERT_OK_AND_ASSIGN(Kernels kernels, LoadKernels({"cts_add_one"}));
   const std::vector<uint32_t> initial = PatternWords(kCount, 1);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> ping, NewBufferWithWords(initial));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> pong, NewBuffer(kCount * 4));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> ping, NewBufferWithWords(initial));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> pong, NewBuffer(kCount * 4));
   Ref<CommandBuffer> steps[2];
   for (int i = 0; i < 2; ++i) {
     Buffer* in = i == 0 ? ping.get() : pong.get();
     Buffer* out = i == 0 ? pong.get() : ping.get();
-    CTS_ASSERT_OK_AND_ASSIGN(steps[i], Record(
+    ASSERT_OK_AND_ASSIGN(steps[i], Record(
                                            [&](CommandBuffer& commands) {
                                              const SetBindings sets[] = {{0, {{0, in}, {1, out}}}};
                                              const uint32_t constants[] = {kCount};
@@ -101,17 +102,17 @@ TEST_P(SubmissionTest, ChainOfOneHundred) {
                                            },
                                            {.usage = CommandBufferUsage::kReusable}));
   }
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> chain, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> chain, NewSemaphore(0));
   for (int link = 0; link < kLinks; ++link) {
     const SemaphorePoint wait =
         link == 0 ? SemaphorePoint{gate.get(), 1} : SemaphorePoint{chain.get(), uint64_t(link)};
-    CTS_ASSERT_OK(Submit(*steps[link % 2], {wait}, {{chain.get(), uint64_t(link) + 1}}));
+    ASSERT_OK(Submit(*steps[link % 2], {wait}, {{chain.get(), uint64_t(link) + 1}}));
   }
   EXPECT_TRUE(StillPending(*chain, 1));
-  CTS_ASSERT_OK(gate->Signal(1));
-  CTS_ASSERT_OK(chain->Wait(kLinks, LongTimeout()));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> result, ReadWords(*ping));
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(chain->Wait(kLinks, LongTimeout()));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> result, ReadWords(*ping));
   std::vector<uint32_t> expected = initial;
   for (uint32_t& word : expected) word += kLinks;
   EXPECT_EQ(result, expected);
@@ -125,20 +126,20 @@ TEST_P(SubmissionTest, ChainSubmittedInReverse) {
   const std::vector<uint8_t> source = PatternBytes(100, 3);
   for (int i = 0; i <= kLinks; ++i) {
     Result<Ref<Buffer>> buffer = i == 0 ? NewBufferWith(source) : NewBuffer(source.size());
-    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    ASSERT_OK(buffer) << buffer.status();
     buffers.push_back(std::move(buffer).value());
   }
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> chain, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> chain, NewSemaphore(0));
   for (int link = kLinks - 1; link >= 0; --link) {
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> copy,
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> copy,
                              CopyCommands(*buffers[link], *buffers[link + 1]));
-    CTS_ASSERT_OK(
+    ASSERT_OK(
         Submit(*copy, {{chain.get(), uint64_t(link) + 1}}, {{chain.get(), uint64_t(link) + 2}}));
   }
   EXPECT_TRUE(StillPending(*chain, 2));
-  CTS_ASSERT_OK(chain->Signal(1));
-  CTS_ASSERT_OK(chain->Wait(kLinks + 1, LongTimeout()));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> result, ReadBytes(*buffers[kLinks]));
+  ASSERT_OK(chain->Signal(1));
+  ASSERT_OK(chain->Wait(kLinks + 1, LongTimeout()));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> result, ReadBytes(*buffers[kLinks]));
   EXPECT_EQ(result, source);
 }
 
@@ -146,111 +147,111 @@ TEST_P(SubmissionTest, FanOutAndFanIn) {
   constexpr int kBranches = 4;
   constexpr size_t kSlice = 512;
   const std::vector<uint8_t> source_bytes = PatternBytes(kSlice * kBranches, 5);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBuffer(source_bytes.size()));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> middle, NewBuffer(source_bytes.size()));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> result, NewBuffer(source_bytes.size()));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> produced, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> joined, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBuffer(source_bytes.size()));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> middle, NewBuffer(source_bytes.size()));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> result, NewBuffer(source_bytes.size()));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> produced, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> joined, NewSemaphore(0));
   std::vector<Ref<Semaphore>> branch_done;
   for (int i = 0; i < kBranches; ++i) {
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+    ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
     branch_done.push_back(std::move(done));
   }
 
   // The join first, then the branches, then the producer: everything waits before its
   // signal exists.
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> join, CopyCommands(*middle, *result));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> join, CopyCommands(*middle, *result));
   std::vector<SemaphorePoint> join_waits;
   for (auto& done : branch_done) join_waits.push_back({done.get(), 1});
   CommandBuffer* join_list[] = {join.get()};
   const SemaphorePoint join_signal[] = {{joined.get(), 1}};
-  CTS_ASSERT_OK(device().QueueExecute(kAnyQueue, join_waits, join_signal, join_list));
+  ASSERT_OK(device().QueueExecute(kAnyQueue, join_waits, join_signal, join_list));
   for (int i = 0; i < kBranches; ++i) {
-    CTS_ASSERT_OK_AND_ASSIGN(
+    ASSERT_OK_AND_ASSIGN(
         Ref<CommandBuffer> branch, Record([&](CommandBuffer& commands) {
           return commands.CopyBuffer({source.get(), i * kSlice, kSlice}, *middle, i * kSlice);
         }));
-    CTS_ASSERT_OK(Submit(*branch, {{produced.get(), 1}}, {{branch_done[i].get(), 1}}));
+    ASSERT_OK(Submit(*branch, {{produced.get(), 1}}, {{branch_done[i].get(), 1}}));
   }
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> produce, Record([&](CommandBuffer& commands) {
         return commands.UpdateBuffer(source_bytes.data(), {source.get(), 0, source_bytes.size()});
       }));
   EXPECT_TRUE(StillPending(*joined, 1));
-  CTS_ASSERT_OK(Submit(*produce, {}, {{produced.get(), 1}}));
-  CTS_ASSERT_OK(joined->Wait(1, LongTimeout()));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*result));
+  ASSERT_OK(Submit(*produce, {}, {{produced.get(), 1}}));
+  ASSERT_OK(joined->Wait(1, LongTimeout()));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*result));
   EXPECT_EQ(bytes, source_bytes);
 }
 
 TEST_P(SubmissionTest, MixedHostAndDeviceWaits) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> first, NewBuffer(256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> second, NewBuffer(256));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> host_gate, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> device_gate, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> first_done, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*first, 0x11223344u));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> copy, CopyCommands(*first, *second));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> first, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> second, NewBuffer(256));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> host_gate, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> device_gate, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> first_done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*first, 0x11223344u));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> copy, CopyCommands(*first, *second));
   // `copy` waits on the host semaphore and on `first_done`, which device work signals.
-  CTS_ASSERT_OK(Submit(*copy, {{host_gate.get(), 1}, {first_done.get(), 1}}, {{done.get(), 1}}));
-  CTS_ASSERT_OK(Submit(*fill, {{device_gate.get(), 1}}, {{first_done.get(), 1}}));
-  CTS_ASSERT_OK(host_gate->Signal(1));
+  ASSERT_OK(Submit(*copy, {{host_gate.get(), 1}, {first_done.get(), 1}}, {{done.get(), 1}}));
+  ASSERT_OK(Submit(*fill, {{device_gate.get(), 1}}, {{first_done.get(), 1}}));
+  ASSERT_OK(host_gate->Signal(1));
   EXPECT_TRUE(StillPending(*done, 1)) << "released with a device wait unmet";
-  CTS_ASSERT_OK(device_gate->Signal(1));
-  CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(device_gate->Signal(1));
+  ASSERT_OK(done->Wait(1, LongTimeout()));
   ExpectWords(*second, 0x11223344u);
 }
 
 TEST_P(SubmissionTest, WaitAnyOnDeviceSignals) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate_a, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate_b, NewHostSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done_a, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done_b, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate_a, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate_b, NewHostSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done_a, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done_b, NewSemaphore(0));
   const SemaphorePoint wait_a[] = {{gate_a.get(), 1}}, signal_a[] = {{done_a.get(), 1}};
   const SemaphorePoint wait_b[] = {{gate_b.get(), 1}}, signal_b[] = {{done_b.get(), 1}};
-  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_a, signal_a));
-  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_b, signal_b));
+  ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_a, signal_a));
+  ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_b, signal_b));
   const SemaphorePoint either[] = {{done_a.get(), 1}, {done_b.get(), 1}};
-  CTS_EXPECT_CODE(WaitAnySemaphore(either, Timeout::Immediate()), kDeadlineExceeded);
-  CTS_ASSERT_OK(gate_b->Signal(1));
+  EXPECT_THAT(WaitAnySemaphore(either, Timeout::Immediate()), StatusIs(StatusCode::kDeadlineExceeded));
+  ASSERT_OK(gate_b->Signal(1));
   Result<size_t> index = WaitAnySemaphore(either, LongTimeout());
-  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_OK(index) << index.status();
   EXPECT_EQ(*index, 1u);
   // Unblock the other one so the device has nothing held at release.
-  CTS_ASSERT_OK(gate_a->Signal(1));
-  CTS_EXPECT_OK(device().WaitSemaphores(WaitMode::kAll, either, LongTimeout()));
+  ASSERT_OK(gate_a->Signal(1));
+  EXPECT_OK(device().WaitSemaphores(WaitMode::kAll, either, LongTimeout()));
 }
 
 TEST_P(SubmissionTest, LargerDeviceSignalSatisfiesSmallerWaits) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(512));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> progress, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 0xBEEF));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(512));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> gate, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> progress, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill, FillCommands(*buffer, 0xBEEF));
   const SemaphorePoint wait_gate[] = {{gate.get(), 1}}, signal_ten[] = {{progress.get(), 10}};
-  CTS_ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_gate, signal_ten));
-  CTS_ASSERT_OK(Submit(*fill, {{progress.get(), 3}}, {{done.get(), 1}}));
+  ASSERT_OK(device().QueueBarrier(kAnyQueue, wait_gate, signal_ten));
+  ASSERT_OK(Submit(*fill, {{progress.get(), 3}}, {{done.get(), 1}}));
   EXPECT_TRUE(StillPending(*done, 1));
-  CTS_ASSERT_OK(gate->Signal(1));
-  CTS_ASSERT_OK(progress->Wait(7, LongTimeout()));
-  CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(progress->Wait(7, LongTimeout()));
+  ASSERT_OK(done->Wait(1, LongTimeout()));
   ExpectWords(*buffer, 0xBEEF);
   Result<uint64_t> value = progress->Query();
-  ASSERT_TRUE(value.ok());
+  ASSERT_OK(value);
   EXPECT_EQ(*value, 10u);
 }
 
 TEST_P(SubmissionTest, SeveralCommandBuffersInOneSubmission) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(128));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(128));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill_a, FillCommands(*a, 1));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill_b, FillCommands(*b, 2));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(128));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(128));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill_a, FillCommands(*a, 1));
+  ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> fill_b, FillCommands(*b, 2));
+  ASSERT_OK_AND_ASSIGN(Ref<Semaphore> done, NewSemaphore(0));
   CommandBuffer* list[] = {fill_a.get(), fill_b.get()};
   const SemaphorePoint signal[] = {{done.get(), 1}};
-  CTS_ASSERT_OK(device().QueueExecute(kAnyQueue, {}, signal, list));
-  CTS_ASSERT_OK(done->Wait(1, LongTimeout()));
+  ASSERT_OK(device().QueueExecute(kAnyQueue, {}, signal, list));
+  ASSERT_OK(done->Wait(1, LongTimeout()));
   ExpectWords(*a, 1);
   ExpectWords(*b, 2);
 }

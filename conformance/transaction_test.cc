@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -864,20 +865,20 @@ class TransactionTest : public ConformanceTest {
 
   void RunCase(const Case& c, Env& env, const std::vector<uint8_t>& expected) {
     const RejectedCall& call = *c.call;
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> tested,
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> tested,
                              device().CreateCommandBuffer(ParamsFor(c.state)));
-    CTS_ASSERT_OK(Reach(c.state, *tested, env));
+    ASSERT_OK(Reach(c.state, *tested, env));
     const Status refused = call.call(*tested, env);
     EXPECT_EQ(StatusCodeName(refused.code()), StatusCodeName(call.code)) << refused;
-    CTS_ASSERT_OK(Finish(c.state, *tested, env));
+    ASSERT_OK(Finish(c.state, *tested, env));
 
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> control,
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> control,
                              device().CreateCommandBuffer(ParamsFor(c.state)));
-    CTS_ASSERT_OK(Reach(c.state, *control, env));
-    CTS_ASSERT_OK(Finish(c.state, *control, env));
+    ASSERT_OK(Reach(c.state, *control, env));
+    ASSERT_OK(Finish(c.state, *control, env));
 
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> tested_bytes, Replay(*tested, env));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> control_bytes, Replay(*control, env));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> tested_bytes, Replay(*tested, env));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> control_bytes, Replay(*control, env));
     EXPECT_TRUE(tested_bytes == control_bytes)
         << "the rejected call changed what the recording writes";
     EXPECT_TRUE(control_bytes == expected) << "the control recording wrote unexpected bytes";
@@ -886,7 +887,7 @@ class TransactionTest : public ConformanceTest {
   // Runs every case of `state`, continuing past failures, and names the failed ones.
   void RunState(State state) {
     Env env;
-    CTS_ASSERT_OK(Prepare(env));
+    ASSERT_OK(Prepare(env));
     const std::vector<uint8_t> expected = Expected(env);
     const ::testing::TestResult& result =
         *::testing::UnitTest::GetInstance()->current_test_info()->result();
@@ -939,25 +940,25 @@ TEST_P(TransactionTest, TableCoversEveryStateAndRow) {
 // the dispatch must read a at ordinal 0, not b. In both command buffer modes.
 TEST_P(TransactionTest, RefusedPushKeepsEveryEarlierBinding) {
   Env env;
-  CTS_ASSERT_OK(Prepare(env));
+  ASSERT_OK(Prepare(env));
   for (CommandBufferMode mode : {CommandBufferMode::kGraph, CommandBufferMode::kStream}) {
     SCOPED_TRACE(mode == CommandBufferMode::kGraph ? "graph" : "stream");
-    CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(env.out_initial)), *env.out, 0));
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands,
+    ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(env.out_initial)), *env.out, 0));
+    ASSERT_OK_AND_ASSIGN(Ref<CommandBuffer> commands,
                              device().CreateCommandBuffer({.mode = mode}));
-    CTS_ASSERT_OK(commands->Begin());
+    ASSERT_OK(commands->Begin());
     const BufferBinding first[] = {{0, env.a.get()}, {3, env.a.get()}};
     const BufferBinding refused[] = {{0, env.b.get()}, {3, env.foreign_buffer.get()}};
     const BufferBinding output[] = {{0, env.out.get()}};
     const uint32_t constants[] = {kScale, kBias, kCount};
-    CTS_ASSERT_OK(commands->PushDescriptorSet(*env.layout, 0, first));
-    CTS_ASSERT_OK(commands->PushDescriptorSet(*env.layout, 1, output));
-    CTS_ASSERT_OK(commands->PushConstants(*env.layout, 0, U8(constants)));
-    CTS_EXPECT_CODE(commands->PushDescriptorSet(*env.layout, 0, refused), kInvalidArgument);
-    CTS_ASSERT_OK(commands->Dispatch(*env.kernels.executable, 0, {kCount / 64, 1, 1}));
-    CTS_ASSERT_OK(commands->End());
-    CTS_ASSERT_OK(SubmitAndWait(*commands));
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*env.out));
+    ASSERT_OK(commands->PushDescriptorSet(*env.layout, 0, first));
+    ASSERT_OK(commands->PushDescriptorSet(*env.layout, 1, output));
+    ASSERT_OK(commands->PushConstants(*env.layout, 0, U8(constants)));
+    EXPECT_THAT(commands->PushDescriptorSet(*env.layout, 0, refused), StatusIs(StatusCode::kInvalidArgument));
+    ASSERT_OK(commands->Dispatch(*env.kernels.executable, 0, {kCount / 64, 1, 1}));
+    ASSERT_OK(commands->End());
+    ASSERT_OK(SubmitAndWait(*commands));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*env.out));
     std::vector<uint32_t> expected(kCount);
     for (uint32_t i = 0; i < kCount; ++i) {
       expected[i] = env.a_words[i] * kScale + env.a_words[i] + kBias;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "conformance/conformance_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::conformance {
 namespace {
@@ -20,8 +21,8 @@ class TransferTest : public ConformanceTest {
   // compares the whole buffer with the model.
   void CheckFills(std::vector<uint8_t> pattern, std::vector<Region> regions, size_t size) {
     std::vector<uint8_t> model = PatternBytes(size, 11);
-    CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
-    CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+    ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
+    ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
       for (const Region& region : regions) {
         GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({buffer.get(), region.offset, region.length},
                                                    pattern.data(), pattern.size()));
@@ -32,7 +33,7 @@ class TransferTest : public ConformanceTest {
       const size_t length = region.length == kWholeBuffer ? size - region.offset : region.length;
       for (size_t i = 0; i < length; ++i) model[region.offset + i] = pattern[i % pattern.size()];
     }
-    CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+    ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
     EXPECT_EQ(bytes, model);
   }
 };
@@ -62,13 +63,13 @@ TEST_P(TransferTest, FillWholeBuffer) {
 TEST_P(TransferTest, FillSubspans) {
   constexpr size_t kSize = 1024;
   std::vector<uint8_t> model = PatternBytes(kSize, 12);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> aligned, buffer->Subspan(100, 200));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> odd, buffer->Subspan(501, 77));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> aligned, buffer->Subspan(100, 200));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> odd, buffer->Subspan(501, 77));
   const uint8_t word[] = {1, 2, 3, 4};
   const uint8_t half[] = {9, 8};
   const uint8_t byte[] = {0x42};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({aligned.get(), 8, 64}, word, 4));
     GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({aligned.get(), 100, kWholeBuffer}, half, 2));
     return commands.FillBuffer({odd.get(), 0, kWholeBuffer}, byte, 1);
@@ -76,20 +77,20 @@ TEST_P(TransferTest, FillSubspans) {
   for (size_t i = 0; i < 64; ++i) model[108 + i] = word[i % 4];
   for (size_t i = 0; i < 100; ++i) model[200 + i] = half[i % 2];
   for (size_t i = 0; i < 77; ++i) model[501 + i] = byte[0];
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
   EXPECT_EQ(bytes, model);
   // Reads through the subspan see the same bytes at subspan-relative offsets.
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> through_view, ReadBytes(*aligned, 8, 64));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> through_view, ReadBytes(*aligned, 8, 64));
   EXPECT_EQ(through_view, std::vector<uint8_t>(model.begin() + 108, model.begin() + 172));
 }
 
 TEST_P(TransferTest, UpdateSizesAndUnalignedOffsets) {
   constexpr size_t kSize = 160 * 1024;
   std::vector<uint8_t> model = PatternBytes(kSize, 13);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
   const Region regions[] = {{0, 1},      {1, 3},        {5, 4},        {11, 17},
                             {100, 1000}, {4097, 65536}, {kSize - 3, 3}};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     uint32_t seed = 100;
     for (const Region& region : regions) {
       const std::vector<uint8_t> data = PatternBytes(region.length, seed++);
@@ -103,23 +104,23 @@ TEST_P(TransferTest, UpdateSizesAndUnalignedOffsets) {
     const std::vector<uint8_t> data = PatternBytes(region.length, seed++);
     std::memcpy(model.data() + region.offset, data.data(), data.size());
   }
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
   EXPECT_EQ(bytes, model);
 }
 
 TEST_P(TransferTest, UpdateCapturesHostDataAtRecordTime) {
   std::vector<uint8_t> data = PatternBytes(333, 14);
   const std::vector<uint8_t> recorded = data;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(data.size()));
-  CTS_ASSERT_OK_AND_ASSIGN(
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(data.size()));
+  ASSERT_OK_AND_ASSIGN(
       Ref<CommandBuffer> update, Record([&](CommandBuffer& commands) {
         return commands.UpdateBuffer(data.data(), {buffer.get(), 0, data.size()});
       }));
   std::fill(data.begin(), data.end(), uint8_t{0xCC});  // after recording, before submitting
   data.clear();
   data.shrink_to_fit();
-  CTS_ASSERT_OK(SubmitAndWait(*update));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+  ASSERT_OK(SubmitAndWait(*update));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
   EXPECT_EQ(bytes, recorded);
 }
 
@@ -127,14 +128,14 @@ TEST_P(TransferTest, CopyRangesAtAnyAlignment) {
   constexpr size_t kSize = 16384;
   const std::vector<uint8_t> source_bytes = PatternBytes(kSize, 15);
   std::vector<uint8_t> model = PatternBytes(kSize, 16);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBufferWith(source_bytes));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> target, NewBufferWith(model));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBufferWith(source_bytes));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> target, NewBufferWith(model));
   struct Copy {
     size_t source_offset, target_offset, length;
   };
   const Copy copies[] = {{0, 0, 1},          {1, 3, 13},          {7, 100, 4095},
                          {4096, 5000, 3000}, {12000, 9000, 4096}, {kSize - 5, kSize - 5, 5}};
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     for (const Copy& copy : copies) {
       GPUHAL_RETURN_IF_ERROR(commands.CopyBuffer({source.get(), copy.source_offset, copy.length},
                                                  *target, copy.target_offset));
@@ -145,30 +146,30 @@ TEST_P(TransferTest, CopyRangesAtAnyAlignment) {
     std::memcpy(model.data() + copy.target_offset, source_bytes.data() + copy.source_offset,
                 copy.length);
   }
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*target));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*target));
   EXPECT_EQ(bytes, model);
 }
 
 TEST_P(TransferTest, CopyBetweenSubspansOfOneAllocation) {
   std::vector<uint8_t> model = PatternBytes(4096, 17);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> low, buffer->Subspan(3, 1000));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> high, buffer->Subspan(2049, 2000));
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> low, buffer->Subspan(3, 1000));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> high, buffer->Subspan(2049, 2000));
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     return commands.CopyBuffer({low.get(), 10, 900}, *high, 77);
   }));
   std::memmove(model.data() + 2049 + 77, model.data() + 3 + 10, 900);
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*buffer));
   EXPECT_EQ(bytes, model);
 }
 
 TEST_P(TransferTest, LargeCopy) {
   const std::vector<uint8_t> source_bytes = PatternBytes(4 << 20, 18);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBufferWith(source_bytes));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> target, NewBuffer(source_bytes.size()));
-  CTS_ASSERT_OK(RunAndWait(
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> source, NewBufferWith(source_bytes));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> target, NewBuffer(source_bytes.size()));
+  ASSERT_OK(RunAndWait(
       [&](CommandBuffer& commands) { return commands.CopyBuffer({source.get()}, *target, 0); }));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*target));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> bytes, ReadBytes(*target));
   EXPECT_TRUE(bytes == source_bytes);
 }
 
@@ -176,9 +177,9 @@ TEST_P(TransferTest, LargeCopy) {
 // turns barriers into join nodes; stream mode relies on stream order).
 TEST_P(TransferTest, BarriersOrderDependentCommands) {
   constexpr size_t kSize = 64 * 1024;
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(kSize));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kSize));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> c, NewBuffer(kSize));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> a, NewBuffer(kSize));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> b, NewBuffer(kSize));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> c, NewBuffer(kSize));
   const std::vector<uint8_t> update = PatternBytes(4096, 19);
   const uint32_t one = 0x01010101u, two = 0x02020202u;
   const MemoryBarrier transfer_barrier[] = {
@@ -187,7 +188,7 @@ TEST_P(TransferTest, BarriersOrderDependentCommands) {
     return commands.ExecutionBarrier(ExecutionStage::kTransfer, ExecutionStage::kTransfer,
                                      transfer_barrier, {});
   };
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.FillBuffer({a.get()}, &one, 4));
     GPUHAL_RETURN_IF_ERROR(barrier(commands));
     GPUHAL_RETURN_IF_ERROR(commands.UpdateBuffer(update.data(), {a.get(), 1000, update.size()}));
@@ -200,19 +201,19 @@ TEST_P(TransferTest, BarriersOrderDependentCommands) {
   }));
   std::vector<uint8_t> expected_b(kSize, 0x01);
   std::memcpy(expected_b.data() + 1000, update.data(), update.size());
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> a_bytes, ReadBytes(*a));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> b_bytes, ReadBytes(*b));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> c_bytes, ReadBytes(*c, kSize / 2));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> a_bytes, ReadBytes(*a));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> b_bytes, ReadBytes(*b));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> c_bytes, ReadBytes(*c, kSize / 2));
   EXPECT_TRUE(a_bytes == std::vector<uint8_t>(kSize, 0x02));
   EXPECT_TRUE(b_bytes == expected_b);
   EXPECT_TRUE(c_bytes == std::vector<uint8_t>(kSize / 2, 0x02));
 }
 
 TEST_P(TransferTest, DebugGroupsAndDiscardDoNotChangeResults) {
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> scratch, NewBuffer(1024));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBuffer(1024));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> scratch, NewBuffer(1024));
   const uint32_t value = 0x600DC0DEu;
-  CTS_ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
+  ASSERT_OK(RunAndWait([&](CommandBuffer& commands) {
     GPUHAL_RETURN_IF_ERROR(commands.BeginDebugGroup("outer", 0xFF0000FFu));
     GPUHAL_RETURN_IF_ERROR(commands.DiscardBuffer({scratch.get()}));
     GPUHAL_RETURN_IF_ERROR(commands.BeginDebugGroup("inner", 0x00FF00FFu));
@@ -220,19 +221,19 @@ TEST_P(TransferTest, DebugGroupsAndDiscardDoNotChangeResults) {
     GPUHAL_RETURN_IF_ERROR(commands.EndDebugGroup());
     return commands.EndDebugGroup();
   }));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint32_t> words, ReadWords(*buffer));
   EXPECT_EQ(words, std::vector<uint32_t>(256, value));
 }
 
 TEST_P(TransferTest, HostWriteAndReadAtUnalignedOffsets) {
   std::vector<uint8_t> model = PatternBytes(777, 20);
-  CTS_ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> buffer, NewBufferWith(model));
   const std::vector<uint8_t> patch = PatternBytes(31, 21);
-  CTS_ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(patch)), *buffer, 333));
+  ASSERT_OK(device().WriteBuffer(std::as_bytes(std::span(patch)), *buffer, 333));
   std::memcpy(model.data() + 333, patch.data(), patch.size());
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> middle, ReadBytes(*buffer, 330, 40));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> middle, ReadBytes(*buffer, 330, 40));
   EXPECT_EQ(middle, std::vector<uint8_t>(model.begin() + 330, model.begin() + 370));
-  CTS_ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> all, ReadBytes(*buffer));
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> all, ReadBytes(*buffer));
   EXPECT_EQ(all, model);
 }
 

@@ -35,6 +35,7 @@
 #include "conformance/kernels/conformance_kernels.h"
 #include "fakes/drivers/fake_drivers.h"
 #include "gpuhal/gpuhal.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fault_sweep {
 namespace {
@@ -485,7 +486,7 @@ TEST_P(FaultSweepTest, EveryFailedCallIsACleanErrorOrACorrectResult) {
         counts = engine.fault_injector().CallCounts();
         codes = *fake::FakeErrorCodesOf(device);
       });
-  ASSERT_TRUE(baseline.status.ok()) << baseline.status;
+  ASSERT_OK(baseline.status) << baseline.status;
   ASSERT_TRUE(baseline.violations.empty()) << baseline.violations.front();
   ASSERT_FALSE(counts.empty());
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/cuda/cuda_status.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::cuda {
 namespace {
@@ -24,7 +25,7 @@ class DriverStub {
  public:
   DriverStub() {
     Result<DynamicLibrary> library = DynamicLibrary::Open(kDriverStub);
-    EXPECT_TRUE(library.ok()) << library.status();
+    EXPECT_OK(library) << library.status();
     if (!library.ok()) return;
     library_ = std::move(library).value();
     set_missing_ = reinterpret_cast<void (*)(const char*, int)>(
@@ -69,7 +70,7 @@ TEST(CudaLibraryTest, LibraryWithoutGetProcAddressNamesIt) {
 TEST(CudaLibraryTest, ResolvesEverySymbolAtItsListedVersion) {
   DriverStub stub;
   Result<Ref<CudaLibrary>> library = LoadCudaLibrary(kDriverStub);
-  ASSERT_TRUE(library.ok()) << library.status();
+  ASSERT_OK(library) << library.status();
   EXPECT_THAT(UnsetCudaSymbols((*library)->symbols()), ::testing::IsEmpty());
   EXPECT_EQ((*library)->library().name(), kDriverStub);
   // The version selects the ABI the member's type was declared with.
@@ -108,7 +109,7 @@ TEST(CudaLibraryTest, TableKeepsTheLibraryLoaded) {
   {
     DriverStub stub;
     Result<Ref<CudaLibrary>> loaded = LoadCudaLibrary(kDriverStub);
-    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    ASSERT_OK(loaded) << loaded.status();
     library = *loaded;
   }
   // The stub's own handle is gone; the table's keeps the code mapped.
@@ -123,11 +124,11 @@ TEST(CudaLibraryTest, RealDriverResolvesEverySymbol) {
   if (!library.ok() && library.status().message().starts_with("cannot load")) {
     GTEST_SKIP() << library.status();
   }
-  ASSERT_TRUE(library.ok()) << library.status();
+  ASSERT_OK(library) << library.status();
   const CudaSymbols& symbols = (*library)->symbols();
   EXPECT_THAT(UnsetCudaSymbols(symbols), ::testing::IsEmpty());
   int version = 0;
-  ASSERT_TRUE(GPUHAL_CUDA_CALL(symbols, cuDriverGetVersion, &version).ok());
+  ASSERT_OK(GPUHAL_CUDA_CALL(symbols, cuDriverGetVersion, &version));
   EXPECT_GE(version, 12000);
   for (int code = 0; code < 1000; ++code) {
     CUresult result = static_cast<CUresult>(code);

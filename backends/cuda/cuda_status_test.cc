@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::cuda {
 namespace {
@@ -64,9 +65,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{static_cast<CUresult>(1000), StatusCode::kUnknown, "cuMemAlloc: CUDA error 1000"}));
 
 TEST(CudaStatusTest, SuccessIsOk) {
-  EXPECT_TRUE(CudaResultToStatus(CUDA_SUCCESS, "cuInit").ok());
+  EXPECT_OK(CudaResultToStatus(CUDA_SUCCESS, "cuInit"));
   CudaSymbols symbols;
-  EXPECT_TRUE(CudaCall(symbols, CUDA_SUCCESS, "cuInit").ok());
+  EXPECT_OK(CudaCall(symbols, CUDA_SUCCESS, "cuInit"));
 }
 
 // A table's own error functions take precedence over the built-in names.

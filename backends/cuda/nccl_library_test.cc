@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/cuda/nccl_status.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::cuda {
 namespace {
@@ -48,11 +49,11 @@ TEST(NcclLibraryTest, RealLibraryResolvesEverySymbol) {
   if (!library.ok() && library.status().message().starts_with("cannot load")) {
     GTEST_SKIP() << library.status();
   }
-  ASSERT_TRUE(library.ok()) << library.status();
+  ASSERT_OK(library) << library.status();
   const NcclSymbols& symbols = (*library)->symbols();
   EXPECT_THAT(UnsetNcclSymbols(symbols), ::testing::IsEmpty());
   int version = 0;
-  ASSERT_TRUE(GPUHAL_NCCL_CALL(symbols, ncclGetVersion, &version).ok());
+  ASSERT_OK(GPUHAL_NCCL_CALL(symbols, ncclGetVersion, &version));
   EXPECT_GE(version, 21800);
   // The built-in descriptions are NCCL's own words.
   for (int code = 1; code < ncclNumResults; ++code) {

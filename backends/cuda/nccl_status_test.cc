@@ -1,6 +1,7 @@
 #include "backends/cuda/nccl_status.h"
 
 #include <gtest/gtest.h>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::cuda {
 namespace {
@@ -48,10 +49,10 @@ INSTANTIATE_TEST_SUITE_P(
 const char* TableErrorString(ncclResult_t) { return "from the table"; }
 
 TEST(NcclStatusTest, SuccessIsOkAndTableDescriptionWins) {
-  EXPECT_TRUE(NcclResultToStatus(ncclSuccess, "ncclGroupEnd").ok());
+  EXPECT_OK(NcclResultToStatus(ncclSuccess, "ncclGroupEnd"));
   NcclSymbols symbols;
   symbols.ncclGetErrorString = &TableErrorString;
-  EXPECT_TRUE(NcclCall(symbols, ncclSuccess, "ncclGroupEnd").ok());
+  EXPECT_OK(NcclCall(symbols, ncclSuccess, "ncclGroupEnd"));
   EXPECT_EQ(NcclCall(symbols, ncclInvalidUsage, "ncclGroupEnd").message(),
             "ncclGroupEnd: ncclInvalidUsage (from the table)");
 }

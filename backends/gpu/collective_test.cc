@@ -26,12 +26,14 @@
 
 #include "fakes/drivers/fake_drivers.h"
 #include "fakes/engine/engine.h"
+#include "tools/collectives/element_values.h"
 #include "gpuhal/allocator.h"
 #include "gpuhal/channel.h"
 #include "gpuhal/command_buffer.h"
 #include "gpuhal/device.h"
 #include "gpuhal/driver.h"
 #include "gpuhal/semaphore.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu {
 namespace {
@@ -39,115 +41,15 @@ namespace {
 using std::chrono::seconds;
 constexpr auto kWait = seconds(30);
 
-constexpr ElementType kAllTypes[] = {
-    ElementType::kInt8,    ElementType::kUint8,   ElementType::kInt32,   ElementType::kUint32,
-    ElementType::kInt64,   ElementType::kUint64,  ElementType::kFloat16, ElementType::kFloat32,
-    ElementType::kFloat64, ElementType::kBFloat16,
-};
-constexpr ReductionOp kAllReductions[] = {ReductionOp::kSum, ReductionOp::kProduct,
-                                          ReductionOp::kMinimum, ReductionOp::kMaximum,
-                                          ReductionOp::kAverage};
-
-// ---- Host values of every element type (small integers: exact in all of them) --------
-
-uint16_t FloatToHalf(float value) {
-  if (value == 0.0f) return std::signbit(value) ? 0x8000 : 0;
-  uint32_t bits = std::bit_cast<uint32_t>(value);
-  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
-  const int exponent = static_cast<int>((bits >> 23) & 0xFF) - 127 + 15;
-  const uint32_t mantissa = bits & 0x7FFFFF;
-  // Only normal values with at most 10 mantissa bits appear in these tests.
-  return static_cast<uint16_t>(sign | (exponent << 10) | (mantissa >> 13));
-}
-float HalfToFloat(uint16_t half) {
-  const uint32_t sign = (half & 0x8000u) << 16;
-  const uint32_t exponent = (half >> 10) & 0x1F;
-  const uint32_t mantissa = half & 0x3FF;
-  if (exponent == 0 && mantissa == 0) return std::bit_cast<float>(sign);
-  return std::bit_cast<float>(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
-}
-
-void StoreElement(ElementType type, double value, uint8_t* out) {
-  auto store = [&](auto typed) { std::memcpy(out, &typed, sizeof(typed)); };
-  switch (type) {
-    case ElementType::kInt8: return store(static_cast<int8_t>(value));
-    case ElementType::kUint8: return store(static_cast<uint8_t>(value));
-    case ElementType::kInt32: return store(static_cast<int32_t>(value));
-    case ElementType::kUint32: return store(static_cast<uint32_t>(value));
-    case ElementType::kInt64: return store(static_cast<int64_t>(value));
-    case ElementType::kUint64: return store(static_cast<uint64_t>(value));
-    case ElementType::kFloat16: return store(FloatToHalf(static_cast<float>(value)));
-    case ElementType::kFloat32: return store(static_cast<float>(value));
-    case ElementType::kFloat64: return store(value);
-    case ElementType::kBFloat16:
-      return store(static_cast<uint16_t>(std::bit_cast<uint32_t>(static_cast<float>(value)) >> 16));
-  }
-}
-
-double LoadElement(ElementType type, const uint8_t* in) {
-  auto load = [&](auto typed) {
-    std::memcpy(&typed, in, sizeof(typed));
-    return typed;
-  };
-  switch (type) {
-    case ElementType::kInt8: return load(int8_t{});
-    case ElementType::kUint8: return load(uint8_t{});
-    case ElementType::kInt32: return load(int32_t{});
-    case ElementType::kUint32: return load(uint32_t{});
-    case ElementType::kInt64: return static_cast<double>(load(int64_t{}));
-    case ElementType::kUint64: return static_cast<double>(load(uint64_t{}));
-    case ElementType::kFloat16: return HalfToFloat(load(uint16_t{}));
-    case ElementType::kFloat32: return load(float{});
-    case ElementType::kFloat64: return load(double{});
-    case ElementType::kBFloat16:
-      return std::bit_cast<float>(static_cast<uint32_t>(load(uint16_t{})) << 16);
-  }
-  return 0;
-}
-
-std::vector<uint8_t> Encode(ElementType type, const std::vector<double>& values) {
-  const size_t size = ElementTypeSize(type);
-  std::vector<uint8_t> bytes(values.size() * size);
-  for (size_t i = 0; i < values.size(); ++i) StoreElement(type, values[i], &bytes[i * size]);
-  return bytes;
-}
-std::vector<double> Decode(ElementType type, const std::vector<uint8_t>& bytes) {
-  const size_t size = ElementTypeSize(type);
-  std::vector<double> values(bytes.size() / size);
-  for (size_t i = 0; i < values.size(); ++i) values[i] = LoadElement(type, &bytes[i * size]);
-  return values;
-}
-
-// Rank r's input for a reduction: chosen so that every result is a small exact integer in
-// every type (no overflow for 8 ranks of int8; averages divide exactly).
-double ReductionInput(ReductionOp op, int rank, int ranks, size_t i) {
-  switch (op) {
-    case ReductionOp::kProduct: return rank == static_cast<int>(i % ranks) ? 2 : 1;
-    case ReductionOp::kAverage: {
-      // Offsets +1/-1 in pairs (0 for an odd rank count's last rank) sum to zero.
-      const bool unpaired = ranks % 2 == 1 && rank == ranks - 1;
-      return static_cast<double>(i % 7) + 1 + (unpaired ? 0 : (rank % 2 == 0 ? 1 : -1));
-    }
-    default: return static_cast<double>((rank * 3 + i) % 11);
-  }
-}
-double Reduced(ReductionOp op, int ranks, size_t i) {
-  double result = ReductionInput(op, 0, ranks, i);
-  for (int r = 1; r < ranks; ++r) {
-    const double v = ReductionInput(op, r, ranks, i);
-    switch (op) {
-      case ReductionOp::kSum:
-      case ReductionOp::kAverage: result += v; break;
-      case ReductionOp::kProduct: result *= v; break;
-      case ReductionOp::kMinimum: result = std::min(result, v); break;
-      case ReductionOp::kMaximum: result = std::max(result, v); break;
-      case ReductionOp::kNone: break;
-    }
-  }
-  return op == ReductionOp::kAverage ? result / ranks : result;
-}
-// A value that identifies (rank, element) and fits every type.
-double Tagged(int rank, size_t i) { return static_cast<double>((rank * 17 + i * 5) % 97); }
+// Host values of every element type, and the reductions' inputs and results: shared
+// with the multi-GPU runner.
+using collectives::Decode;
+using collectives::Encode;
+using collectives::kAllReductions;
+using collectives::kAllTypes;
+using collectives::Reduced;
+using collectives::ReductionInput;
+using collectives::Tagged;
 
 // ---- Fixture ---------------------------------------------------------------------------
 
@@ -179,17 +81,17 @@ class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
   using Recorder = std::function<Status(CommandBuffer&, int rank)>;
 
   void SetUp() override {
-    ASSERT_TRUE(fake::RegisterFakeDrivers(registry_).ok());
+    ASSERT_OK(fake::RegisterFakeDrivers(registry_));
     platform_ = "collectives" + std::to_string(next_platform.fetch_add(1));
     for (int rank = 0; rank < ranks(); ++rank) {
       Result<Ref<Device>> device = registry_.CreateDevice(Uri(rank), allocator_);
-      ASSERT_TRUE(device.ok()) << device.status();
+      ASSERT_OK(device) << device.status();
       devices_.push_back(*device);
     }
     std::vector<Device*> list;
     for (auto& device : devices_) list.push_back(device.get());
     Result<std::vector<Ref<Channel>>> channels = devices_[0]->CreateChannelGroup(list);
-    ASSERT_TRUE(channels.ok()) << channels.status();
+    ASSERT_OK(channels) << channels.status();
     channels_ = *channels;
   }
 
@@ -208,22 +110,22 @@ class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
 
   Ref<Buffer> NewBuffer(int rank, size_t bytes) {
     Result<Ref<Buffer>> buffer = devices_[rank]->AllocateBuffer(BufferParams{}, bytes);
-    EXPECT_TRUE(buffer.ok()) << buffer.status();
+    EXPECT_OK(buffer) << buffer.status();
     return buffer.ok() ? *buffer : Ref<Buffer>();
   }
   Ref<Buffer> NewBufferWith(int rank, const std::vector<uint8_t>& bytes) {
     Ref<Buffer> buffer = NewBuffer(rank, bytes.size());
     if (buffer) {
-      EXPECT_TRUE(devices_[rank]
+      EXPECT_OK(devices_[rank]
                       ->WriteBuffer(std::as_bytes(std::span(bytes)), *buffer, 0)
-                      .ok());
+                      );
     }
     return buffer;
   }
   std::vector<uint8_t> Read(int rank, Buffer& buffer) {
     std::vector<uint8_t> bytes(buffer.byte_length());
     Status status = devices_[rank]->ReadBuffer(buffer, 0, std::as_writable_bytes(std::span(bytes)));
-    EXPECT_TRUE(status.ok()) << status;
+    EXPECT_OK(status) << status;
     return bytes;
   }
 
@@ -246,7 +148,7 @@ class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
     std::vector<Ref<CommandBuffer>> buffers;
     for (int rank = 0; rank < ranks(); ++rank) {
       Result<Ref<CommandBuffer>> commands = Record(rank, record);
-      EXPECT_TRUE(commands.ok()) << "rank " << rank << ": " << commands.status();
+      EXPECT_OK(commands) << "rank " << rank << ": " << commands.status();
       if (!commands.ok()) return {commands.status()};
       buffers.push_back(*commands);
     }
@@ -257,7 +159,7 @@ class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
     std::vector<Status> outcomes(ranks());
     for (int rank = 0; rank < ranks(); ++rank) {
       Result<Ref<Semaphore>> semaphore = devices_[rank]->CreateSemaphore(0);
-      EXPECT_TRUE(semaphore.ok());
+      EXPECT_OK(semaphore);
       done.push_back(*semaphore);
       SemaphorePoint signal{done.back().get(), 1};
       CommandBuffer* list[] = {buffers[rank].get()};
@@ -270,7 +172,7 @@ class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
   }
   void ExpectAllOk(const std::vector<Status>& outcomes) {
     for (size_t rank = 0; rank < outcomes.size(); ++rank) {
-      EXPECT_TRUE(outcomes[rank].ok()) << "rank " << rank << ": " << outcomes[rank];
+      EXPECT_OK(outcomes[rank]) << "rank " << rank << ": " << outcomes[rank];
     }
   }
   // Every rank failed, with a status that names an NCCL error.
@@ -304,7 +206,7 @@ TEST_P(CollectiveTest, GroupGivesEachDeviceItsRank) {
 
 TEST_P(CollectiveTest, ChannelsFromAnExchangedIdJoinFromOneThreadPerRank) {
   Result<ChannelId> id = devices_[0]->CreateChannelId();
-  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_OK(id) << id.status();
   std::vector<Result<Ref<Channel>>> joined(ranks(), Result<Ref<Channel>>(UnknownError("unset")));
   std::vector<std::thread> threads;
   for (int rank = 0; rank < ranks(); ++rank) {
@@ -318,7 +220,7 @@ TEST_P(CollectiveTest, ChannelsFromAnExchangedIdJoinFromOneThreadPerRank) {
   }
   for (std::thread& thread : threads) thread.join();
   for (int rank = 0; rank < ranks(); ++rank) {
-    ASSERT_TRUE(joined[rank].ok()) << joined[rank].status();
+    ASSERT_OK(joined[rank]) << joined[rank].status();
     EXPECT_EQ((*joined[rank])->rank(), rank);
     EXPECT_EQ((*joined[rank])->count(), ranks());
   }
@@ -351,7 +253,7 @@ TEST_P(CollectiveTest, SplitByParityThenReduceWithinEachHalf) {
   }
   for (std::thread& thread : threads) thread.join();
   for (int rank = 0; rank < ranks(); ++rank) {
-    ASSERT_TRUE(split[rank].ok()) << split[rank].status();
+    ASSERT_OK(split[rank]) << split[rank].status();
     const int half = (ranks() - rank % 2 + 1) / 2;
     EXPECT_EQ((*split[rank])->count(), half) << "rank " << rank;
     // Keys -rank order the half descending by old rank.
@@ -387,10 +289,10 @@ TEST_P(CollectiveTest, NegativeSplitColorJoinsNoChannel) {
     threads.emplace_back([&, rank] { split[rank] = channels_[rank]->Split(rank == 0 ? -1 : 0, 0); });
   }
   for (std::thread& thread : threads) thread.join();
-  ASSERT_TRUE(split[0].ok()) << split[0].status();
+  ASSERT_OK(split[0]) << split[0].status();
   EXPECT_FALSE(*split[0]);
   for (int rank = 1; rank < ranks(); ++rank) {
-    ASSERT_TRUE(split[rank].ok()) << split[rank].status();
+    ASSERT_OK(split[rank]) << split[rank].status();
     EXPECT_EQ((*split[rank])->count(), ranks() - 1);
   }
 }
@@ -398,7 +300,7 @@ TEST_P(CollectiveTest, NegativeSplitColorJoinsNoChannel) {
 TEST_P(CollectiveTest, GroupAcrossPlatformsAndChannelsOfOtherDevicesAreRejected) {
   Result<Ref<Device>> stranger =
       registry_.CreateDevice(std::string(GetParam().scheme) + "://0", allocator_);
-  ASSERT_TRUE(stranger.ok()) << stranger.status();
+  ASSERT_OK(stranger) << stranger.status();
   Device* list[] = {devices_[0].get(), stranger->get()};
   Result<std::vector<Ref<Channel>>> group = devices_[0]->CreateChannelGroup(list);
   EXPECT_EQ(group.status().code(), StatusCode::kInvalidArgument) << group.status();
@@ -408,8 +310,8 @@ TEST_P(CollectiveTest, GroupAcrossPlatformsAndChannelsOfOtherDevicesAreRejected)
   CommandBufferParams params;
   params.mode = GetParam().mode;
   Result<Ref<CommandBuffer>> commands = devices_[0]->CreateCommandBuffer(params);
-  ASSERT_TRUE(commands.ok());
-  ASSERT_TRUE((*commands)->Begin().ok());
+  ASSERT_OK(commands);
+  ASSERT_OK((*commands)->Begin());
   Status status = (*commands)->Collective(
       *channels_[1], {CollectiveKind::kAllReduce, ReductionOp::kSum, ElementType::kFloat32}, 0,
       {buffer.get(), 0, 64}, {buffer.get(), 0, 64}, 16);
@@ -624,7 +526,7 @@ TEST_P(CollectiveTest, ReusableBufferRunsItsCollectivesEachTime) {
                                      {data[r].get(), 0, kWholeBuffer}, n);
         },
         CommandBufferUsage::kReusable);
-    ASSERT_TRUE(commands.ok()) << commands.status();
+    ASSERT_OK(commands) << commands.status();
     buffers.push_back(*commands);
   }
   for (int round = 1; round <= 3; ++round) {
@@ -652,7 +554,7 @@ TEST_P(CollectiveTest, NestedCommandBufferCarriesItsCollectives) {
                                      {data[r].get(), 0, kWholeBuffer}, n);
         },
         CommandBufferUsage::kReusable);
-    ASSERT_TRUE(commands.ok()) << commands.status();
+    ASSERT_OK(commands) << commands.status();
     inner.push_back(*commands);
   }
   ExpectAllOk(RunOnAllRanks([&](CommandBuffer& commands, int rank) -> Status {

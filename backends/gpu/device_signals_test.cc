@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "backends/cuda/cuda_vendor.h"
-#include "backends/gpu/event_pool_test_fixture.h"
+#include "backends/gpu/testing/event_pool_test_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu {
 namespace {
@@ -42,8 +43,8 @@ TEST_F(DeviceSignalListTest, FindsTheEarliestAnnouncementAtOrAboveAValue) {
   DeviceSignalList<CudaVendor> list(allocator_, tally_);
   Event* two = NewEvent();
   Event* five = NewEvent();
-  ASSERT_TRUE(list.Add(2, *two).ok());
-  ASSERT_TRUE(list.Add(5, *five).ok());
+  ASSERT_OK(list.Add(2, *two));
+  ASSERT_OK(list.Add(5, *five));
   EXPECT_EQ(tally_->held(), 2u);
 
   for (const auto& [value, expected] :
@@ -61,9 +62,9 @@ TEST_F(DeviceSignalListTest, OutOfOrderAnnouncementsStaySorted) {
   Event* nine = NewEvent();
   Event* three = NewEvent();
   Event* six = NewEvent();
-  ASSERT_TRUE(list.Add(9, *nine).ok());
-  ASSERT_TRUE(list.Add(3, *three).ok());
-  ASSERT_TRUE(list.Add(6, *six).ok());
+  ASSERT_OK(list.Add(9, *nine));
+  ASSERT_OK(list.Add(3, *three));
+  ASSERT_OK(list.Add(6, *six));
   Event* found = list.AcquireEarliestAtLeast(4);
   EXPECT_EQ(found, six);
   found->Release();
@@ -79,7 +80,7 @@ TEST_F(DeviceSignalListTest, OutOfOrderAnnouncementsStaySorted) {
 TEST_F(DeviceSignalListTest, ReleasingGivesEveryEventBackToThePool) {
   {
     DeviceSignalList<CudaVendor> list(allocator_, tally_);
-    for (uint64_t value = 1; value <= 3; ++value) ASSERT_TRUE(list.Add(value, *NewEvent()).ok());
+    for (uint64_t value = 1; value <= 3; ++value) ASSERT_OK(list.Add(value, *NewEvent()));
     DropEvents();
     EXPECT_EQ(pool_->acquired_count(), 3u);  // held by the list alone
     list.ReleaseUpTo(2);
@@ -95,9 +96,9 @@ TEST_F(DeviceSignalListTest, GrowsPastItsInlineCapacityAndKeepsTheStorage) {
   DeviceSignalList<CudaVendor> list(allocator_, tally_);
   Event* event = NewEvent();
   // Announced from the middle of a wrapped ring: release some first, then grow.
-  for (uint64_t value = 1; value <= 3; ++value) ASSERT_TRUE(list.Add(value, *event).ok());
+  for (uint64_t value = 1; value <= 3; ++value) ASSERT_OK(list.Add(value, *event));
   list.ReleaseUpTo(2);
-  for (uint64_t value = 4; value <= 40; ++value) ASSERT_TRUE(list.Add(value, *event).ok());
+  for (uint64_t value = 4; value <= 40; ++value) ASSERT_OK(list.Add(value, *event));
   EXPECT_EQ(list.size(), 38u);
   for (uint64_t value = 3; value <= 40; ++value) {
     Event* found = list.AcquireEarliestAtLeast(value);
@@ -108,7 +109,7 @@ TEST_F(DeviceSignalListTest, GrowsPastItsInlineCapacityAndKeepsTheStorage) {
   EXPECT_TRUE(list.empty());
   // The grown storage is kept: announcing the same number again allocates nothing.
   const size_t allocations = allocator_.allocation_count();
-  for (uint64_t value = 41; value <= 78; ++value) ASSERT_TRUE(list.Add(value, *event).ok());
+  for (uint64_t value = 41; value <= 78; ++value) ASSERT_OK(list.Add(value, *event));
   EXPECT_EQ(allocator_.allocation_count(), allocations);
   list.ReleaseUpTo(UINT64_MAX);
   DropEvents();
@@ -120,7 +121,7 @@ TEST_F(DeviceSignalListTest, OutOfHostMemoryLeavesTheListAsItWas) {
   limited.set_byte_limit(1);  // every allocation fails
   DeviceSignalList<CudaVendor> list(limited, tally_);
   Event* event = NewEvent();
-  for (uint64_t value = 1; value <= 4; ++value) ASSERT_TRUE(list.Add(value, *event).ok());
+  for (uint64_t value = 1; value <= 4; ++value) ASSERT_OK(list.Add(value, *event));
   const Status status = list.Add(5, *event);
   EXPECT_EQ(status.code(), StatusCode::kResourceExhausted) << status;
   EXPECT_EQ(list.size(), 4u);

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/cuda/cuda_vendor.h"
-#include "backends/gpu/event_pool_test_fixture.h"
+#include "backends/gpu/testing/event_pool_test_fixture.h"
 
 namespace gpuhal::gpu {
 namespace {

@@ -23,6 +23,7 @@
 #include "gpuhal/device.h"
 #include "gpuhal/driver.h"
 #include "gpuhal/semaphore.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu {
 namespace {
@@ -53,7 +54,7 @@ std::string ConfigName(const testing::TestParamInfo<DeviceConfig>& info) {
 class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fake::RegisterFakeDrivers(registry_).ok());
+    ASSERT_OK(fake::RegisterFakeDrivers(registry_));
     device_ = OpenDevice("");
     ASSERT_TRUE(device_);
   }
@@ -75,7 +76,7 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
 
   Ref<Device> OpenDevice(const std::string& extra) {
     Result<Ref<Device>> device = registry_.CreateDevice(Uri(extra), allocator_);
-    EXPECT_TRUE(device.ok()) << device.status();
+    EXPECT_OK(device) << device.status();
     return device.ok() ? *device : Ref<Device>();
   }
 
@@ -115,12 +116,12 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
 
   Ref<Semaphore> DeviceSemaphore(uint64_t value = 0, Device* device = nullptr) {
     Result<Ref<Semaphore>> semaphore = (device ? device : device_.get())->CreateSemaphore(value);
-    EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+    EXPECT_OK(semaphore) << semaphore.status();
     return *semaphore;
   }
   Ref<Semaphore> HostSemaphore(uint64_t value = 0) {
     Result<Ref<Semaphore>> semaphore = CreateHostSemaphore(value, allocator_);
-    EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+    EXPECT_OK(semaphore) << semaphore.status();
     return *semaphore;
   }
 
@@ -181,17 +182,17 @@ TEST_P(GpuQueueTest, WaitBeforeSignalInEveryDirection) {
                                       << (signal_device ? "device" : "host"));
       Ref<Semaphore> waited = wait_on_device ? DeviceSemaphore() : HostSemaphore();
       Ref<Semaphore> signalled = signal_device ? DeviceSemaphore() : HostSemaphore();
-      ASSERT_TRUE(Barrier({{waited.get(), 1}}, {{signalled.get(), 1}}).ok());
+      ASSERT_OK(Barrier({{waited.get(), 1}}, {{signalled.get(), 1}}));
       LetDeviceRun(*device_);
       EXPECT_FALSE(Reached(*signalled, 1));
       EXPECT_EQ(counts().actions.pending_actions, 1u);
       if (wait_on_device) {
-        ASSERT_TRUE(Barrier({}, {{waited.get(), 1}}).ok());
+        ASSERT_OK(Barrier({}, {{waited.get(), 1}}));
       } else {
-        ASSERT_TRUE(waited->Signal(1).ok());
+        ASSERT_OK(waited->Signal(1));
       }
-      EXPECT_TRUE(WaitLong(*signalled, 1).ok());
-      EXPECT_TRUE(WaitLong(*waited, 1).ok());
+      EXPECT_OK(WaitLong(*signalled, 1));
+      EXPECT_OK(WaitLong(*waited, 1));
     }
   }
 }
@@ -200,8 +201,8 @@ TEST_P(GpuQueueTest, DeviceToDeviceWaitIsIssuedOnTheGpuWithoutAHostTrip) {
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}));
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}));
   // The consumer is issued already, waiting on the producer's event on the GPU, while the
   // host has not seen the producer complete.
   GpuDeviceCounts now = counts();
@@ -214,7 +215,7 @@ TEST_P(GpuQueueTest, DeviceToDeviceWaitIsIssuedOnTheGpuWithoutAHostTrip) {
     EXPECT_GT(fake::SimulatedEngineOf(*device_)->PendingOperationCount(), 0u);
   }
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_OK(WaitLong(*consumed, 1));
   EXPECT_EQ(*produced->Query(), 1u);
 }
 
@@ -225,12 +226,12 @@ TEST_P(GpuQueueTest, DeviceWaitAcrossQueuesIsServedByTheEvent) {
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}, /*affinity=*/1).ok());
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}, /*affinity=*/2).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}, /*affinity=*/1));
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}, /*affinity=*/2));
   EXPECT_EQ(counts().actions.device_event_waits, 1u);
   EXPECT_EQ(counts().in_flight_actions, 2u);
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_OK(WaitLong(*consumed, 1));
 }
 
 TEST_P(GpuQueueTest, PendingDeviceWaitIsReleasedByARecordedDeviceSignal) {
@@ -238,17 +239,17 @@ TEST_P(GpuQueueTest, PendingDeviceWaitIsReleasedByARecordedDeviceSignal) {
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
   // The consumer waits first; nothing signals `produced` yet.
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}));
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}));
   EXPECT_EQ(counts().actions.pending_actions, 2u);
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(gate->Signal(1).ok());
+  ASSERT_OK(gate->Signal(1));
   // Releasing the producer recorded its device signal, which served the consumer.
   EXPECT_EQ(counts().actions.pending_actions, 0u);
   EXPECT_EQ(counts().actions.device_event_waits, 1u);
   EXPECT_EQ(counts().in_flight_actions, 2u);
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_OK(WaitLong(*consumed, 1));
 }
 
 // Reference mistake 1: an event handed out before it is recorded lets work run early.
@@ -256,16 +257,16 @@ TEST_P(GpuQueueTest, ConsumerSubmittedBeforeProducerDoesNotRunEarly) {
   Ref<Semaphore> gate = HostSemaphore();
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}));
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}));
   for (int i = 0; i < 3; ++i) LetDeviceRun(*device_);
   EXPECT_FALSE(Reached(*consumed, 1));
   EXPECT_FALSE(Reached(*produced, 1));
   EXPECT_EQ(counts().actions.pending_actions, 2u);
   EXPECT_EQ(counts().acquired_events, 0u);  // no event was taken for an unrecorded signal
 
-  ASSERT_TRUE(gate->Signal(1).ok());
-  ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(WaitLong(*consumed, 1));
   EXPECT_EQ(*produced->Query(), 1u);
 }
 
@@ -279,9 +280,9 @@ TEST_P(GpuQueueTest, SubmissionsRetireWhatSparseCompletionFoundDone) {
   uint64_t value = 0;
   const auto deadline = std::chrono::steady_clock::now() + kLongWait;
   while (counts().inline_retired_actions == 0 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(Barrier({{chain.get(), value}}, {{chain.get(), value + 1}},
+    ASSERT_OK(Barrier({{chain.get(), value}}, {{chain.get(), value + 1}},
                         QueueAffinity{1} << (value % 2))
-                    .ok());
+                    );
     ++value;
     // The threaded engine runs beside this loop; submitting without pause gives each of
     // the completion threads' observations submissions to retire what it found.
@@ -289,7 +290,7 @@ TEST_P(GpuQueueTest, SubmissionsRetireWhatSparseCompletionFoundDone) {
   }
   EXPECT_GT(counts().inline_retired_actions, 0u);
   // What no submission takes, the completion threads retire themselves.
-  ASSERT_TRUE(WaitLong(*chain, value).ok());
+  ASSERT_OK(WaitLong(*chain, value));
   ExpectQuiescent(*device_);
   diagnostics(*device_).ForceSparseCompletionForTesting(false);
 }
@@ -300,16 +301,16 @@ TEST_P(GpuQueueTest, HostWaitersAreCountedWhileTheyWait) {
   Ref<Semaphore> first = DeviceSemaphore();
   Ref<Semaphore> second = DeviceSemaphore();
   EXPECT_EQ(counts().host_waiters, 0u);
-  std::thread single([&] { EXPECT_TRUE(WaitLong(*first, 1).ok()); });
+  std::thread single([&] { EXPECT_OK(WaitLong(*first, 1)); });
   std::thread multiple([&] {
     const SemaphorePoint points[] = {{first.get(), 1}, {second.get(), 1}};
-    EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, points, Timeout::After(kLongWait)).ok());
+    EXPECT_OK(WaitSemaphores(WaitMode::kAll, points, Timeout::After(kLongWait)));
   });
   EXPECT_TRUE(Eventually([&] { return counts().host_waiters == 3; }))
       << counts().host_waiters << " host waiters";  // one wait, and a wait on two points
-  ASSERT_TRUE(first->Signal(1).ok());
+  ASSERT_OK(first->Signal(1));
   single.join();
-  ASSERT_TRUE(second->Signal(1).ok());
+  ASSERT_OK(second->Signal(1));
   multiple.join();
   EXPECT_EQ(counts().host_waiters, 0u);
 }
@@ -319,14 +320,14 @@ TEST_P(GpuQueueTest, PausedCompletionIsNotRetiredBySubmissions) {
   diagnostics(*device_).SetCompletionPausedForTesting(true);
   Ref<Semaphore> done = DeviceSemaphore();
   for (uint64_t value = 1; value <= 20; ++value) {
-    ASSERT_TRUE(Barrier({}, {{done.get(), value}}).ok());
+    ASSERT_OK(Barrier({}, {{done.get(), value}}));
     LetDeviceRun(*device_);
   }
   EXPECT_EQ(counts().in_flight_actions, 20u);
   EXPECT_EQ(counts().inline_retired_actions, 0u);
   EXPECT_FALSE(Reached(*done, 1));
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  ASSERT_TRUE(WaitLong(*done, 20).ok());
+  ASSERT_OK(WaitLong(*done, 20));
   diagnostics(*device_).ForceSparseCompletionForTesting(false);
 }
 
@@ -338,14 +339,14 @@ TEST_P(GpuQueueTest, SparseCompletionFindsWorkDoneBeyondItsIssueRecords) {
   Ref<Semaphore> done = DeviceSemaphore();
   constexpr uint64_t kIssues = 150;
   for (uint64_t value = 1; value <= kIssues; ++value) {
-    ASSERT_TRUE(Barrier({}, {{done.get(), value}}).ok());
+    ASSERT_OK(Barrier({}, {{done.get(), value}}));
   }
   // The deterministic simulated GPU runs only when the host synchronizes, which sparse
   // observation never does.
   if (!threaded()) LetDeviceRun(*device_);
   EXPECT_EQ(counts().in_flight_actions, kIssues);
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  ASSERT_TRUE(WaitLong(*done, kIssues).ok());
+  ASSERT_OK(WaitLong(*done, kIssues));
   ExpectQuiescent(*device_);
   diagnostics(*device_).ForceSparseCompletionForTesting(false);
 }
@@ -357,15 +358,15 @@ TEST_P(GpuQueueTest, OneWaitMatchingSeveralSignalsTakesOneEvent) {
   Ref<Semaphore> consumed = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
   for (uint64_t value = 1; value <= 3; ++value) {
-    ASSERT_TRUE(Barrier({}, {{produced.get(), value}}).ok());
+    ASSERT_OK(Barrier({}, {{produced.get(), value}}));
   }
   EXPECT_EQ(counts().announced_device_signals, 3u);
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}));
   EXPECT_EQ(counts().actions.device_event_waits, 1u);
   EXPECT_EQ(counts().acquired_events, 4u);  // three producers and the consumer
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  ASSERT_TRUE(WaitLong(*consumed, 1).ok());
-  ASSERT_TRUE(WaitLong(*produced, 3).ok());
+  ASSERT_OK(WaitLong(*consumed, 1));
+  ASSERT_OK(WaitLong(*produced, 3));
   ExpectQuiescent(*device_);
   EXPECT_EQ(counts().acquired_events, initial.acquired_events);
   EXPECT_EQ(counts().live_events, counts().idle_events);
@@ -380,13 +381,13 @@ TEST_P(GpuQueueTest, CallerArraysMayChangeRightAfterSubmission) {
       std::make_unique<std::vector<SemaphorePoint>>(std::vector<SemaphorePoint>{{gate.get(), 1}});
   auto signals = std::make_unique<std::vector<SemaphorePoint>>(
       std::vector<SemaphorePoint>{{intended.get(), 7}});
-  ASSERT_TRUE(device_->QueueBarrier(kAnyQueue, *waits, *signals).ok());
+  ASSERT_OK(device_->QueueBarrier(kAnyQueue, *waits, *signals));
   (*waits)[0] = {decoy.get(), 100};
   (*signals)[0] = {decoy.get(), 5};
   waits.reset();
   signals.reset();
-  ASSERT_TRUE(gate->Signal(1).ok());
-  EXPECT_TRUE(WaitLong(*intended, 7).ok());
+  ASSERT_OK(gate->Signal(1));
+  EXPECT_OK(WaitLong(*intended, 7));
   EXPECT_EQ(*decoy->Query(), 0u);
 }
 
@@ -398,9 +399,9 @@ TEST_P(GpuQueueTest, ASubmissionHoldsWhatItNamesUntilItIsFinished) {
   CommandBufferParams params;
   params.usage = CommandBufferUsage::kReusable;
   Result<Ref<CommandBuffer>> commands = device_->CreateCommandBuffer(params);
-  ASSERT_TRUE(commands.ok()) << commands.status();
-  ASSERT_TRUE((*commands)->Begin().ok());
-  ASSERT_TRUE((*commands)->End().ok());
+  ASSERT_OK(commands) << commands.status();
+  ASSERT_OK((*commands)->Begin());
+  ASSERT_OK((*commands)->End());
   const int chain_references = chain->ref_count_for_testing();
   const int gate_references = gate->ref_count_for_testing();
   const int command_references = (*commands)->ref_count_for_testing();
@@ -408,12 +409,12 @@ TEST_P(GpuQueueTest, ASubmissionHoldsWhatItNamesUntilItIsFinished) {
   const SemaphorePoint waits[] = {{gate.get(), 1}, {chain.get(), 1}, {gate.get(), 1}};
   const SemaphorePoint signals[] = {{chain.get(), 2}, {chain.get(), 3}};
   CommandBuffer* list[] = {commands->get(), commands->get()};
-  ASSERT_TRUE(device_->QueueExecute(kAnyQueue, waits, signals, list).ok());
+  ASSERT_OK(device_->QueueExecute(kAnyQueue, waits, signals, list));
   EXPECT_GT(chain->ref_count_for_testing(), chain_references);
   EXPECT_GT(gate->ref_count_for_testing(), gate_references);
   EXPECT_GT((*commands)->ref_count_for_testing(), command_references);
-  ASSERT_TRUE(gate->Signal(1).ok());
-  ASSERT_TRUE(WaitLong(*chain, 3).ok());
+  ASSERT_OK(gate->Signal(1));
+  ASSERT_OK(WaitLong(*chain, 3));
   EXPECT_TRUE(Eventually([&] {
     return chain->ref_count_for_testing() == chain_references &&
            gate->ref_count_for_testing() == gate_references &&
@@ -438,20 +439,19 @@ class GpuQueueDataTest : public GpuQueueTest {
     pipeline.source = *device_->AllocateBuffer({}, kBytes);
     pipeline.target = *device_->AllocateBuffer({}, kBytes);
     const std::vector<std::byte> zeros(kBytes);
-    EXPECT_TRUE(device_->WriteBuffer(zeros, *pipeline.source, 0).ok());
-    EXPECT_TRUE(device_->WriteBuffer(zeros, *pipeline.target, 0).ok());
+    EXPECT_OK(device_->WriteBuffer(zeros, *pipeline.source, 0));
+    EXPECT_OK(device_->WriteBuffer(zeros, *pipeline.target, 0));
     CommandBufferParams params;
     params.mode = mode;
     pipeline.produce = *device_->CreateCommandBuffer(params);
     pipeline.consume = *device_->CreateCommandBuffer(params);
     const uint32_t pattern = 0x11111111;
-    EXPECT_TRUE(pipeline.produce->Begin().ok());
-    EXPECT_TRUE(pipeline.produce->FillBuffer({pipeline.source.get(), 0, kBytes}, &pattern, 4).ok());
-    EXPECT_TRUE(pipeline.produce->End().ok());
-    EXPECT_TRUE(pipeline.consume->Begin().ok());
-    EXPECT_TRUE(
-        pipeline.consume->CopyBuffer({pipeline.source.get(), 0, kBytes}, *pipeline.target, 0).ok());
-    EXPECT_TRUE(pipeline.consume->End().ok());
+    EXPECT_OK(pipeline.produce->Begin());
+    EXPECT_OK(pipeline.produce->FillBuffer({pipeline.source.get(), 0, kBytes}, &pattern, 4));
+    EXPECT_OK(pipeline.produce->End());
+    EXPECT_OK(pipeline.consume->Begin());
+    EXPECT_OK(pipeline.consume->CopyBuffer({pipeline.source.get(), 0, kBytes}, *pipeline.target, 0));
+    EXPECT_OK(pipeline.consume->End());
     return pipeline;
   }
 
@@ -463,7 +463,7 @@ class GpuQueueDataTest : public GpuQueueTest {
 
   void ExpectCopied(Pipeline& pipeline) {
     std::vector<std::byte> read(kBytes);
-    ASSERT_TRUE(device_->ReadBuffer(*pipeline.target, 0, read).ok());
+    ASSERT_OK(device_->ReadBuffer(*pipeline.target, 0, read));
     for (size_t i = 0; i < kBytes; ++i) ASSERT_EQ(read[i], std::byte{0x11}) << i;
   }
 
@@ -490,17 +490,17 @@ TEST_P(GpuQueueDataTest, ConsumerSubmittedFirstSeesTheProducersData) {
     // The caller's command buffer array changes right after submission (reference
     // mistake 3): the consumer must still run what was submitted.
     auto consumers = std::make_unique<std::vector<CommandBuffer*>>(1, pipeline.consume.get());
-    ASSERT_TRUE(device_
+    ASSERT_OK(device_
                     ->QueueExecute(2, std::vector<SemaphorePoint>{{produced.get(), 1}},
                                    std::vector<SemaphorePoint>{{consumed.get(), 1}}, *consumers)
-                    .ok());
+                    );
     (*consumers)[0] = pipeline.produce.get();
     consumers.reset();
-    ASSERT_TRUE(Execute(1, {{gate.get(), 1}}, {{produced.get(), 1}}, *pipeline.produce).ok());
+    ASSERT_OK(Execute(1, {{gate.get(), 1}}, {{produced.get(), 1}}, *pipeline.produce));
     LetDeviceRun(*device_);
     EXPECT_FALSE(Reached(*consumed, 1));
-    ASSERT_TRUE(gate->Signal(1).ok());
-    ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+    ASSERT_OK(gate->Signal(1));
+    ASSERT_OK(WaitLong(*consumed, 1));
     ExpectCopied(pipeline);
   }
 }
@@ -515,11 +515,11 @@ TEST_P(GpuQueueDataTest, GpuSideWaitOrdersTheConsumerAfterTheProducer) {
     Ref<Semaphore> produced = DeviceSemaphore();
     Ref<Semaphore> consumed = DeviceSemaphore();
     diagnostics(*device_).SetCompletionPausedForTesting(true);
-    ASSERT_TRUE(Execute(1, {}, {{produced.get(), 1}}, *pipeline.produce).ok());
-    ASSERT_TRUE(Execute(2, {{produced.get(), 1}}, {{consumed.get(), 1}}, *pipeline.consume).ok());
+    ASSERT_OK(Execute(1, {}, {{produced.get(), 1}}, *pipeline.produce));
+    ASSERT_OK(Execute(2, {{produced.get(), 1}}, {{consumed.get(), 1}}, *pipeline.consume));
     EXPECT_EQ(counts().actions.device_event_waits, 1u);
     diagnostics(*device_).SetCompletionPausedForTesting(false);
-    ASSERT_TRUE(WaitLong(*consumed, 1).ok());
+    ASSERT_OK(WaitLong(*consumed, 1));
     ExpectCopied(pipeline);
   }
 }
@@ -529,9 +529,9 @@ TEST_P(GpuQueueDataTest, GpuSideWaitOrdersTheConsumerAfterTheProducer) {
 TEST_P(GpuQueueTest, ChainOfHundredSubmissions) {
   Ref<Semaphore> timeline = DeviceSemaphore();
   for (uint64_t i = 0; i < 100; ++i) {
-    ASSERT_TRUE(Barrier({{timeline.get(), i}}, {{timeline.get(), i + 1}}).ok());
+    ASSERT_OK(Barrier({{timeline.get(), i}}, {{timeline.get(), i + 1}}));
   }
-  EXPECT_TRUE(WaitLong(*timeline, 100).ok());
+  EXPECT_OK(WaitLong(*timeline, 100));
 }
 
 TEST_P(GpuQueueTest, ChainOfHundredSubmissionsInReverseOrder) {
@@ -540,12 +540,12 @@ TEST_P(GpuQueueTest, ChainOfHundredSubmissionsInReverseOrder) {
   for (int i = 0; i <= 100; ++i) links.push_back(i % 2 ? HostSemaphore() : DeviceSemaphore());
   // Link i waits on link i-1 and signals link i; submitted last link first.
   for (int i = 100; i >= 1; --i) {
-    ASSERT_TRUE(Barrier({{links[i - 1].get(), 1}}, {{links[i].get(), 1}}).ok());
+    ASSERT_OK(Barrier({{links[i - 1].get(), 1}}, {{links[i].get(), 1}}));
   }
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{links[0].get(), 1}}).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{links[0].get(), 1}}));
   EXPECT_EQ(counts().actions.pending_actions, 101u);
-  ASSERT_TRUE(gate->Signal(1).ok());
-  EXPECT_TRUE(WaitLong(*links[100], 1).ok());
+  ASSERT_OK(gate->Signal(1));
+  EXPECT_OK(WaitLong(*links[100], 1));
 }
 
 TEST_P(GpuQueueTest, FanOutFanIn) {
@@ -557,18 +557,16 @@ TEST_P(GpuQueueTest, FanOutFanIn) {
   Ref<Semaphore> joined = DeviceSemaphore();
   std::vector<Ref<Semaphore>> branches;
   std::vector<SemaphorePoint> branch_points;
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{root.get(), 1}}, 1).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{root.get(), 1}}, 1));
   for (int i = 0; i < 12; ++i) {
     branches.push_back(i % 3 == 2 ? HostSemaphore() : DeviceSemaphore());
     branch_points.push_back({branches.back().get(), 1});
-    ASSERT_TRUE(
-        Barrier({{root.get(), 1}}, {{branches.back().get(), 1}}, QueueAffinity{1} << (i % 3)).ok());
+    ASSERT_OK(Barrier({{root.get(), 1}}, {{branches.back().get(), 1}}, QueueAffinity{1} << (i % 3)));
   }
-  ASSERT_TRUE(
-      device_->QueueBarrier(4, branch_points, std::vector<SemaphorePoint>{{joined.get(), 1}}).ok());
+  ASSERT_OK(device_->QueueBarrier(4, branch_points, std::vector<SemaphorePoint>{{joined.get(), 1}}));
   EXPECT_FALSE(Reached(*joined, 1));
-  ASSERT_TRUE(gate->Signal(1).ok());
-  EXPECT_TRUE(WaitLong(*joined, 1).ok());
+  ASSERT_OK(gate->Signal(1));
+  EXPECT_OK(WaitLong(*joined, 1));
   for (Ref<Semaphore>& branch : branches) EXPECT_EQ(*branch->Query(), 1u);
 }
 
@@ -577,16 +575,16 @@ TEST_P(GpuQueueTest, LargerSignalSatisfiesSmallerWait) {
   Ref<Semaphore> host_timeline = HostSemaphore();
   Ref<Semaphore> from_device = DeviceSemaphore();
   Ref<Semaphore> from_host = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{device_timeline.get(), 3}}, {{from_device.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{host_timeline.get(), 3}}, {{from_host.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({}, {{device_timeline.get(), 5}}).ok());
-  ASSERT_TRUE(host_timeline->Signal(5).ok());
-  EXPECT_TRUE(WaitLong(*from_device, 1).ok());
-  EXPECT_TRUE(WaitLong(*from_host, 1).ok());
+  ASSERT_OK(Barrier({{device_timeline.get(), 3}}, {{from_device.get(), 1}}));
+  ASSERT_OK(Barrier({{host_timeline.get(), 3}}, {{from_host.get(), 1}}));
+  ASSERT_OK(Barrier({}, {{device_timeline.get(), 5}}));
+  ASSERT_OK(host_timeline->Signal(5));
+  EXPECT_OK(WaitLong(*from_device, 1));
+  EXPECT_OK(WaitLong(*from_host, 1));
   // And a wait submitted after the larger signal was issued.
   Ref<Semaphore> late = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{device_timeline.get(), 4}}, {{late.get(), 1}}).ok());
-  EXPECT_TRUE(WaitLong(*late, 1).ok());
+  ASSERT_OK(Barrier({{device_timeline.get(), 4}}, {{late.get(), 1}}));
+  EXPECT_OK(WaitLong(*late, 1));
 }
 
 TEST_P(GpuQueueTest, MultiSemaphoreWaitsAllAndAnyWithTimeouts) {
@@ -598,16 +596,16 @@ TEST_P(GpuQueueTest, MultiSemaphoreWaitsAllAndAnyWithTimeouts) {
       device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(milliseconds(10)))));
   EXPECT_TRUE(
       IsDeadlineExceeded(device_->WaitSemaphores(WaitMode::kAny, both, Timeout::Immediate())));
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{first.get(), 1}}).ok());
-  ASSERT_TRUE(gate->Signal(1).ok());
-  EXPECT_TRUE(device_->WaitSemaphores(WaitMode::kAny, both, Timeout::After(kLongWait)).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{first.get(), 1}}));
+  ASSERT_OK(gate->Signal(1));
+  EXPECT_OK(device_->WaitSemaphores(WaitMode::kAny, both, Timeout::After(kLongWait)));
   Result<size_t> index = WaitAnySemaphore(both, Timeout::After(kLongWait));
-  ASSERT_TRUE(index.ok());
+  ASSERT_OK(index);
   EXPECT_EQ(*index, 0u);
   EXPECT_TRUE(IsDeadlineExceeded(
       device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(milliseconds(10)))));
-  ASSERT_TRUE(second->Signal(1).ok());
-  EXPECT_TRUE(device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(kLongWait)).ok());
+  ASSERT_OK(second->Signal(1));
+  EXPECT_OK(device_->WaitSemaphores(WaitMode::kAll, both, Timeout::After(kLongWait)));
 }
 
 TEST_P(GpuQueueTest, SemaphoresOfAnotherDeviceWorkThroughTheHost) {
@@ -615,15 +613,14 @@ TEST_P(GpuQueueTest, SemaphoresOfAnotherDeviceWorkThroughTheHost) {
   ASSERT_TRUE(other_device_);
   Ref<Semaphore> theirs = DeviceSemaphore(0, other_device_.get());
   Ref<Semaphore> ours = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{theirs.get(), 1}}, {{ours.get(), 1}}).ok());
-  ASSERT_TRUE(
-      other_device_->QueueBarrier(kAnyQueue, {}, std::vector<SemaphorePoint>{{theirs.get(), 1}})
-          .ok());
-  EXPECT_TRUE(WaitLong(*ours, 1).ok());
+  ASSERT_OK(Barrier({{theirs.get(), 1}}, {{ours.get(), 1}}));
+  ASSERT_OK(other_device_->QueueBarrier(kAnyQueue, {}, std::vector<SemaphorePoint>{{theirs.get(), 1}})
+          );
+  EXPECT_OK(WaitLong(*ours, 1));
   EXPECT_EQ(counts().actions.device_event_waits, 0u);
   // Our queue may also signal their semaphore.
-  ASSERT_TRUE(Barrier({}, {{theirs.get(), 2}}).ok());
-  EXPECT_TRUE(WaitLong(*theirs, 2).ok());
+  ASSERT_OK(Barrier({}, {{theirs.get(), 2}}));
+  EXPECT_OK(WaitLong(*theirs, 2));
   ExpectQuiescent(*other_device_);
 }
 
@@ -635,9 +632,9 @@ TEST_P(GpuQueueTest, HostFailureReachesEveryDownstreamSemaphore) {
   Ref<Semaphore> second = DeviceSemaphore();
   Ref<Semaphore> last = HostSemaphore();
   Ref<Semaphore> bystander = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{upstream.get(), 1}}, {{first.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{first.get(), 1}}, {{second.get(), 1}, {bystander.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{second.get(), 1}}, {{last.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{upstream.get(), 1}}, {{first.get(), 1}}));
+  ASSERT_OK(Barrier({{first.get(), 1}}, {{second.get(), 1}, {bystander.get(), 1}}));
+  ASSERT_OK(Barrier({{second.get(), 1}}, {{last.get(), 1}}));
 
   std::thread waiter([&] {
     const Status status = WaitLong(*last, 1);
@@ -653,7 +650,7 @@ TEST_P(GpuQueueTest, HostFailureReachesEveryDownstreamSemaphore) {
   }
   // Work submitted after the failure fails at once, without running.
   Ref<Semaphore> later = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{second.get(), 1}}, {{later.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{second.get(), 1}}, {{later.get(), 1}}));
   EXPECT_TRUE(IsAborted(WaitLong(*later, 1)));
 }
 
@@ -664,11 +661,11 @@ TEST_P(GpuQueueTest, DeviceFaultReachesDownstreamSemaphoresAndHostWaiters) {
   // The consumer is issued with a GPU-side wait before the producer's fault is seen; it
   // must still fail its signals.
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{consumed.get(), 1}}, {{after.get(), 1}}).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}));
+  ASSERT_OK(Barrier({{produced.get(), 1}}, {{consumed.get(), 1}}));
+  ASSERT_OK(Barrier({{consumed.get(), 1}}, {{after.get(), 1}}));
   EXPECT_EQ(counts().actions.device_event_waits, 2u);
-  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  ASSERT_OK(fake::InjectLaunchFailureOnNextEventWait(*device_));
   ResumeCompletionEagerly(*device_);
   EXPECT_FALSE(WaitLong(*produced, 1).ok());
   EXPECT_FALSE(WaitLong(*consumed, 1).ok());
@@ -684,14 +681,14 @@ TEST_P(GpuQueueTest, PendingSubmissionFailsAtOnceWhenTheWorkItAlsoWaitsOnFaults)
   Ref<Semaphore> gate = HostSemaphore();
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{gate.get(), 1}, {produced.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}, {produced.get(), 1}}, {{consumed.get(), 1}}));
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}));
   // The producer's signal is recorded, but the consumer is still held by the gate: it
   // takes no event yet.
   EXPECT_EQ(counts().actions.pending_actions, 1u);
   EXPECT_EQ(counts().actions.device_event_waits, 0u);
-  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  ASSERT_OK(fake::InjectLaunchFailureOnNextEventWait(*device_));
   ResumeCompletionEagerly(*device_);
   EXPECT_FALSE(WaitLong(*produced, 1).ok());
   const Status consumer = WaitLong(*consumed, 1);
@@ -709,18 +706,18 @@ TEST_P(GpuQueueTest, GateOpeningLastIssuesAtOnceOnARecordedDeviceSignal) {
   Ref<Semaphore> produced = DeviceSemaphore();
   Ref<Semaphore> consumed = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
-  ASSERT_TRUE(Barrier({{produced.get(), 1}, {gate.get(), 1}}, {{consumed.get(), 1}}).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}));
+  ASSERT_OK(Barrier({{produced.get(), 1}, {gate.get(), 1}}, {{consumed.get(), 1}}));
   EXPECT_EQ(counts().actions.pending_actions, 1u);
   EXPECT_EQ(counts().actions.device_event_waits, 0u);
-  ASSERT_TRUE(gate->Signal(1).ok());
+  ASSERT_OK(gate->Signal(1));
   const GpuDeviceCounts now = counts();
   EXPECT_EQ(now.actions.pending_actions, 0u);
   EXPECT_EQ(now.in_flight_actions, 2u);
   EXPECT_EQ(now.actions.device_event_waits, 1u);
   EXPECT_EQ(*produced->Query(), 0u);
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  EXPECT_TRUE(WaitLong(*consumed, 1).ok());
+  EXPECT_OK(WaitLong(*consumed, 1));
 }
 
 // A host waiter watching a device signal's event must return once the semaphore fails,
@@ -729,8 +726,8 @@ TEST_P(GpuQueueTest, GateOpeningLastIssuesAtOnceOnARecordedDeviceSignal) {
 TEST_P(GpuQueueTest, HostWaitOnAFaultedSignalReturnsTheFailureBeforeItsDeadline) {
   Ref<Semaphore> produced = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  ASSERT_TRUE(Barrier({}, {{produced.get(), 1}}).ok());
-  ASSERT_TRUE(fake::InjectLaunchFailureOnNextEventWait(*device_).ok());
+  ASSERT_OK(Barrier({}, {{produced.get(), 1}}));
+  ASSERT_OK(fake::InjectLaunchFailureOnNextEventWait(*device_));
   ResumeCompletionEagerly(*device_);
   const auto start = std::chrono::steady_clock::now();
   const Status status = produced->Wait(1, Timeout::After(std::chrono::seconds(5)));
@@ -742,16 +739,16 @@ TEST_P(GpuQueueTest, HostWaitOnAFaultedSignalReturnsTheFailureBeforeItsDeadline)
 TEST_P(GpuQueueTest, LostDeviceFailsWorkInsteadOfHanging) {
   Ref<Semaphore> gate = HostSemaphore();
   Ref<Semaphore> produced = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}));
   ASSERT_EQ(fake::SimulatedEngineOf(*device_)->InjectDeviceLost(0), fake::Error::kOk);
-  ASSERT_TRUE(gate->Signal(1).ok());
+  ASSERT_OK(gate->Signal(1));
   EXPECT_FALSE(WaitLong(*produced, 1).ok());
 }
 
 TEST_P(GpuQueueTest, DestroyingTheDeviceFailsPendingWork) {
   Ref<Semaphore> gate = HostSemaphore();
   Ref<Semaphore> produced = DeviceSemaphore();
-  ASSERT_TRUE(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}).ok());
+  ASSERT_OK(Barrier({{gate.get(), 1}}, {{produced.get(), 1}}));
   device_.reset();
   EXPECT_TRUE(IsCancelled(produced->Wait(1, Timeout::Immediate())));
 }
@@ -770,19 +767,18 @@ TEST_P(GpuQueueTest, AllocaDeallocaCyclesOrderedBySemaphoresDoNotBlock) {
     Result<Ref<Buffer>> buffer =
         device_->QueueAlloca(kAnyQueue, alloca_waits,
                              std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 1}}, {}, 4096);
-    ASSERT_TRUE(buffer.ok()) << buffer.status();
-    ASSERT_TRUE(Barrier({{timeline.get(), 3 * i + 1}}, {{timeline.get(), 3 * i + 2}}).ok());
-    ASSERT_TRUE(
-        device_
+    ASSERT_OK(buffer) << buffer.status();
+    ASSERT_OK(Barrier({{timeline.get(), 3 * i + 1}}, {{timeline.get(), 3 * i + 2}}));
+    ASSERT_OK(device_
             ->QueueDealloca(kAnyQueue, std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 2}},
                             std::vector<SemaphorePoint>{{timeline.get(), 3 * i + 3}}, **buffer)
-            .ok());
+            );
   }
   // Everything was accepted while the first wait is still unsatisfied.
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
   EXPECT_EQ(*timeline->Query(), 0u);
-  ASSERT_TRUE(gate->Signal(1).ok());
-  EXPECT_TRUE(WaitLong(*timeline, 3 * kCycles).ok());
+  ASSERT_OK(gate->Signal(1));
+  EXPECT_OK(WaitLong(*timeline, 3 * kCycles));
 }
 
 TEST_P(GpuQueueTest, AllocaBufferHoldsDataUntilDeallocated) {
@@ -794,18 +790,18 @@ TEST_P(GpuQueueTest, AllocaBufferHoldsDataUntilDeallocated) {
     Ref<Semaphore> timeline = DeviceSemaphore();
     Result<Ref<Buffer>> buffer = device_->QueueAlloca(
         kAnyQueue, {}, std::vector<SemaphorePoint>{{timeline.get(), 1}}, {}, 256);
-    ASSERT_TRUE(buffer.ok()) << buffer.status();
-    ASSERT_TRUE(WaitLong(*timeline, 1).ok());
+    ASSERT_OK(buffer) << buffer.status();
+    ASSERT_OK(WaitLong(*timeline, 1));
     std::vector<std::byte> written(256), read(256);
     for (size_t i = 0; i < written.size(); ++i) written[i] = std::byte(i * 7);
-    ASSERT_TRUE(device_->WriteBuffer(written, **buffer, 0).ok());
-    ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+    ASSERT_OK(device_->WriteBuffer(written, **buffer, 0));
+    ASSERT_OK(device_->ReadBuffer(**buffer, 0, read));
     EXPECT_EQ(written, read);
-    ASSERT_TRUE(device_
+    ASSERT_OK(device_
                     ->QueueDealloca(kAnyQueue, {}, std::vector<SemaphorePoint>{{timeline.get(), 2}},
                                     **buffer)
-                    .ok());
-    EXPECT_TRUE(WaitLong(*timeline, 2).ok());
+                    );
+    EXPECT_OK(WaitLong(*timeline, 2));
     ExpectQuiescent(*device_);
   }
 }
@@ -814,13 +810,13 @@ TEST_P(GpuQueueTest, AllocaBufferHoldsDataUntilDeallocated) {
 
 TEST_P(GpuQueueTest, DeviceLocalBuffersAndSubspansRoundTrip) {
   Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, 1024);
-  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  ASSERT_OK(buffer) << buffer.status();
   Result<Ref<Buffer>> view = (*buffer)->Subspan(256, 128);
-  ASSERT_TRUE(view.ok());
+  ASSERT_OK(view);
   std::vector<std::byte> zeros(1024), pattern(128, std::byte{0x5a}), read(1024);
-  ASSERT_TRUE(device_->WriteBuffer(zeros, **buffer, 0).ok());
-  ASSERT_TRUE(device_->WriteBuffer(pattern, **view, 0).ok());
-  ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+  ASSERT_OK(device_->WriteBuffer(zeros, **buffer, 0));
+  ASSERT_OK(device_->WriteBuffer(pattern, **view, 0));
+  ASSERT_OK(device_->ReadBuffer(**buffer, 0, read));
   for (size_t i = 0; i < read.size(); ++i) {
     ASSERT_EQ(read[i], i >= 256 && i < 384 ? std::byte{0x5a} : std::byte{0}) << i;
   }
@@ -833,25 +829,25 @@ TEST_P(GpuQueueTest, HostVisibleBuffersMapAndMatchTransfers) {
   params.type = MemoryType::kHostLocal;
   params.usage = BufferUsage::kDefault | BufferUsage::kMapping;
   Result<Ref<Buffer>> buffer = device_->AllocateBuffer(params, 64);
-  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  ASSERT_OK(buffer) << buffer.status();
   {
     Result<MappedMemory> mapped = (*buffer)->Map(MappingAccess::kWrite);
-    ASSERT_TRUE(mapped.ok()) << mapped.status();
+    ASSERT_OK(mapped) << mapped.status();
     for (size_t i = 0; i < 64; ++i) mapped->data()[i] = std::byte(i);
   }
   std::vector<std::byte> read(16);
-  ASSERT_TRUE(device_->ReadBuffer(**buffer, 8, read).ok());
+  ASSERT_OK(device_->ReadBuffer(**buffer, 8, read));
   for (size_t i = 0; i < read.size(); ++i) EXPECT_EQ(read[i], std::byte(i + 8));
 }
 
 TEST_P(GpuQueueTest, LargeTransfersAreChunked) {
   constexpr size_t kBytes = (size_t{9} << 20) + 3;
   Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, kBytes);
-  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  ASSERT_OK(buffer) << buffer.status();
   std::vector<std::byte> written(kBytes), read(kBytes);
   for (size_t i = 0; i < kBytes; ++i) written[i] = std::byte(i * 131 >> 3);
-  ASSERT_TRUE(device_->WriteBuffer(written, **buffer, 0).ok());
-  ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+  ASSERT_OK(device_->WriteBuffer(written, **buffer, 0));
+  ASSERT_OK(device_->ReadBuffer(**buffer, 0, read));
   EXPECT_TRUE(written == read);
 }
 
@@ -875,9 +871,9 @@ TEST_P(GpuQueueTest, FailedTransfersKeepTheirStagingUntilTheCopyIsDone) {
     ASSERT_TRUE(device_);
     constexpr size_t kBytes = 4096;
     Result<Ref<Buffer>> buffer = device_->AllocateBuffer({}, kBytes);
-    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    ASSERT_OK(buffer) << buffer.status();
     std::vector<std::byte> old_bytes(kBytes, std::byte{0x11}), new_bytes(kBytes, std::byte{0x22});
-    ASSERT_TRUE(device_->WriteBuffer(old_bytes, **buffer, 0).ok());
+    ASSERT_OK(device_->WriteBuffer(old_bytes, **buffer, 0));
 
     fake::Engine& engine = *fake::SimulatedEngineOf(*device_);
     Result<fake::FakeErrorCodes> codes = fake::FakeErrorCodesOf(*device_);
@@ -897,8 +893,8 @@ TEST_P(GpuQueueTest, FailedTransfersKeepTheirStagingUntilTheCopyIsDone) {
     // The device is unharmed: no fault from a copy on freed memory, and transfers work.
     std::string fault;
     EXPECT_EQ(engine.DeviceFault(0, &fault), fake::Error::kOk) << fault;
-    ASSERT_TRUE(device_->WriteBuffer(new_bytes, **buffer, 0).ok());
-    ASSERT_TRUE(device_->ReadBuffer(**buffer, 0, read).ok());
+    ASSERT_OK(device_->WriteBuffer(new_bytes, **buffer, 0));
+    ASSERT_OK(device_->ReadBuffer(**buffer, 0, read));
     EXPECT_TRUE(read == new_bytes);
     buffer->reset();
     ExpectQuiescent(*device_);
@@ -927,19 +923,19 @@ TEST_P(GpuQueueTest, QueueSignalsMustRaiseTheValueAsHostSignalsMust) {
   std::this_thread::sleep_for(milliseconds(5));
   if (!threaded()) LetDeviceRun(*device_);
   EXPECT_FALSE(Reached(*untouched, 1));
-  ASSERT_TRUE(Barrier({}, {{timeline.get(), 6}}).ok());
-  EXPECT_TRUE(WaitLong(*timeline, 6).ok());
+  ASSERT_OK(Barrier({}, {{timeline.get(), 6}}));
+  EXPECT_OK(WaitLong(*timeline, 6));
   // A failed semaphore is accepted (its failure is what the submission's waiters see).
   Ref<Semaphore> failed = DeviceSemaphore(3);
   failed->Fail(AbortedError("given up"));
-  EXPECT_TRUE(Barrier({}, {{failed.get(), 1}}).ok());
+  EXPECT_OK(Barrier({}, {{failed.get(), 1}}));
 }
 
 TEST_P(GpuQueueTest, BuffersOfAnotherDeviceAreRejected) {
   other_device_ = OpenDevice("");
   ASSERT_TRUE(other_device_);
   Result<Ref<Buffer>> theirs = other_device_->AllocateBuffer({}, 64);
-  ASSERT_TRUE(theirs.ok());
+  ASSERT_OK(theirs);
   std::vector<std::byte> bytes(64);
   EXPECT_TRUE(IsInvalidArgument(device_->ReadBuffer(**theirs, 0, bytes)));
   EXPECT_TRUE(IsInvalidArgument(device_->QueueDealloca(kAnyQueue, {}, {}, **theirs)));
@@ -977,19 +973,19 @@ TEST_P(GpuQueueTest, QueueAffinityMustNameAQueue) {
   Ref<Semaphore> done = DeviceSemaphore();
   EXPECT_TRUE(IsInvalidArgument(Barrier({}, {{done.get(), 1}}, /*affinity=*/2)));
   EXPECT_TRUE(IsInvalidArgument(Barrier({}, {{nullptr, 1}})));
-  EXPECT_TRUE(device_->QueueFlush(kAnyQueue).ok());
+  EXPECT_OK(device_->QueueFlush(kAnyQueue));
 }
 
 // Collectives themselves are tested in collective_test.cc; here only that a device of
 // either schedule opens its NCCL/RCCL and makes a one-participant channel.
 TEST_P(GpuQueueTest, ChannelOfOneParticipant) {
   Result<ChannelId> id = device_->CreateChannelId();
-  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_OK(id) << id.status();
   ChannelParams params;
   params.id = *id;
   params.count = 1;
   Result<Ref<Channel>> channel = device_->CreateChannel(params);
-  ASSERT_TRUE(channel.ok()) << channel.status();
+  ASSERT_OK(channel) << channel.status();
   EXPECT_EQ((*channel)->rank(), 0);
   EXPECT_EQ((*channel)->count(), 1);
   params.rank = 1;
@@ -1002,10 +998,10 @@ TEST_P(GpuQueueTest, EventPoolBeyondCapacityReturnsToItsBounds) {
   ASSERT_TRUE(device_);
   Ref<Semaphore> timeline = DeviceSemaphore();
   diagnostics(*device_).SetCompletionPausedForTesting(true);
-  for (uint64_t i = 1; i <= 10; ++i) ASSERT_TRUE(Barrier({}, {{timeline.get(), i}}).ok());
+  for (uint64_t i = 1; i <= 10; ++i) ASSERT_OK(Barrier({}, {{timeline.get(), i}}));
   EXPECT_EQ(counts().acquired_events, 10u);
   diagnostics(*device_).SetCompletionPausedForTesting(false);
-  ASSERT_TRUE(WaitLong(*timeline, 10).ok());
+  ASSERT_OK(WaitLong(*timeline, 10));
   ExpectQuiescent(*device_);
   EXPECT_LE(counts().live_events, 2u);
 }

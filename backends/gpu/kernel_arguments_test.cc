@@ -11,6 +11,7 @@
 #include "gpuhal/allocator.h"
 #include "gpuhal/core/heap_buffer.h"
 #include "gpuhal/layout.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu {
 namespace {
@@ -27,17 +28,17 @@ class KernelArgumentsTest : public ::testing::Test {
       std::vector<DescriptorSetLayoutBinding> bindings;
       for (uint32_t ordinal : ordinals) bindings.push_back({ordinal});
       auto set = DescriptorSetLayout::Create(allocator_, bindings);
-      EXPECT_TRUE(set.ok()) << set.status();
+      EXPECT_OK(set) << set.status();
       raw.push_back(set->get());
       sets.push_back(*set);
     }
     auto layout = PipelineLayout::Create(allocator_, raw, push_constants);
-    EXPECT_TRUE(layout.ok()) << layout.status();
+    EXPECT_OK(layout) << layout.status();
     return layout.ok() ? *layout : nullptr;
   }
   Ref<Buffer> NewBuffer(DeviceAddress address) {
     auto buffer = HeapBuffer::Create(allocator_, {}, 256);
-    EXPECT_TRUE(buffer.ok());
+    EXPECT_OK(buffer);
     addresses_[buffer->get()] = address;
     return *buffer;
   }
@@ -67,10 +68,10 @@ TEST_F(KernelArgumentsTest, PacksSetsInOrdinalOrderThenEachPushConstant) {
   const BufferBinding set0[] = {{5, a.get(), 16, kWholeBuffer}, {2, b.get(), 0, kWholeBuffer}};
   const BufferBinding set1[] = {
       {7, c.get(), 8, kWholeBuffer}, {0, a.get(), 0, kWholeBuffer}, {1, b.get(), 4, 4}};
-  ASSERT_TRUE(state_.PushDescriptorSet(*layout, 1, set1, AddressOf()).ok());
-  ASSERT_TRUE(state_.PushDescriptorSet(*layout, 0, set0, AddressOf()).ok());
-  ASSERT_TRUE(state_.PushConstants(*layout, 0, AsBytes({10, 11, 12})).ok());
-  ASSERT_TRUE(state_.Pack(*layout, "kernel", storage_.storage()).ok());
+  ASSERT_OK(state_.PushDescriptorSet(*layout, 1, set1, AddressOf()));
+  ASSERT_OK(state_.PushDescriptorSet(*layout, 0, set0, AddressOf()));
+  ASSERT_OK(state_.PushConstants(*layout, 0, AsBytes({10, 11, 12})));
+  ASSERT_OK(state_.Pack(*layout, "kernel", storage_.storage()));
 
   const std::vector<uint64_t> expected = {0x2000, 0x1010, 0x1000, 0x2004, 0x3008};
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -86,12 +87,12 @@ TEST_F(KernelArgumentsTest, ExactlyMaxPushConstantsFitAndOneMoreDoesNot) {
   Ref<PipelineLayout> layout = Layout({}, kMaxPushConstants);
   std::vector<uint32_t> all(kMaxPushConstants);
   std::iota(all.begin(), all.end(), 1);
-  EXPECT_TRUE(state_.PushConstants(*layout, 0, AsBytes(all)).ok());
+  EXPECT_OK(state_.PushConstants(*layout, 0, AsBytes(all)));
   EXPECT_EQ(state_.PushConstants(*layout, 4, AsBytes(all)).code(), StatusCode::kOutOfRange);
   EXPECT_EQ(state_.PushConstants(*layout, kMaxPushConstants * 4, AsBytes({1})).code(),
             StatusCode::kOutOfRange);
-  EXPECT_TRUE(state_.PushConstants(*layout, (kMaxPushConstants - 1) * 4, AsBytes({99})).ok());
-  ASSERT_TRUE(state_.Pack(*layout, "k", storage_.storage()).ok());
+  EXPECT_OK(state_.PushConstants(*layout, (kMaxPushConstants - 1) * 4, AsBytes({99})));
+  ASSERT_OK(state_.Pack(*layout, "k", storage_.storage()));
   EXPECT_EQ(*static_cast<const uint32_t*>(storage_.pointers[kMaxPushConstants - 1]), 99u);
   EXPECT_EQ(*static_cast<const uint32_t*>(storage_.pointers[0]), 1u);
 }
@@ -102,15 +103,15 @@ TEST_F(KernelArgumentsTest, EmptyPushConstantsAreANoOpUpToTheEnd) {
   Ref<PipelineLayout> layout = Layout({}, kMaxPushConstants);
   std::vector<uint32_t> all(kMaxPushConstants);
   std::iota(all.begin(), all.end(), 1u);
-  ASSERT_TRUE(state_.PushConstants(*layout, 0, AsBytes(all)).ok());
+  ASSERT_OK(state_.PushConstants(*layout, 0, AsBytes(all)));
   const std::span<const uint8_t> empty;
   ASSERT_EQ(empty.data(), nullptr);
-  EXPECT_TRUE(state_.PushConstants(*layout, 0, empty).ok());
-  EXPECT_TRUE(state_.PushConstants(*layout, 8, empty).ok());
-  EXPECT_TRUE(state_.PushConstants(*layout, kMaxPushConstants * 4, empty).ok());
+  EXPECT_OK(state_.PushConstants(*layout, 0, empty));
+  EXPECT_OK(state_.PushConstants(*layout, 8, empty));
+  EXPECT_OK(state_.PushConstants(*layout, kMaxPushConstants * 4, empty));
   EXPECT_EQ(state_.PushConstants(*layout, (kMaxPushConstants + 1) * 4, empty).code(),
             StatusCode::kOutOfRange);
-  ASSERT_TRUE(state_.Pack(*layout, "k", storage_.storage()).ok());
+  ASSERT_OK(state_.Pack(*layout, "k", storage_.storage()));
   for (uint32_t i = 0; i < kMaxPushConstants; ++i) {
     EXPECT_EQ(*static_cast<const uint32_t*>(storage_.pointers[i]), i + 1);
   }
@@ -155,8 +156,8 @@ TEST_F(KernelArgumentsTest, UnboundBindingsAreNamed) {
   Ref<Buffer> a = NewBuffer(0x1000);
   const BufferBinding set0{0, a.get(), 0, kWholeBuffer};
   const BufferBinding set1{4, a.get(), 0, kWholeBuffer};
-  ASSERT_TRUE(state_.PushDescriptorSet(*layout, 0, {&set0, 1}, AddressOf()).ok());
-  ASSERT_TRUE(state_.PushDescriptorSet(*layout, 1, {&set1, 1}, AddressOf()).ok());
+  ASSERT_OK(state_.PushDescriptorSet(*layout, 0, {&set0, 1}, AddressOf()));
+  ASSERT_OK(state_.PushDescriptorSet(*layout, 1, {&set1, 1}, AddressOf()));
   Status status = state_.Pack(*layout, "my_kernel", storage_.storage());
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(status.message()), HasSubstr("'my_kernel'"));
@@ -181,9 +182,9 @@ TEST_F(KernelArgumentsTest, TheLargestLayoutFitsInlineStorage) {
   for (uint32_t set = 0; set < kMaxDescriptorSets; ++set) {
     std::vector<BufferBinding> bindings;
     for (uint32_t i = 0; i < kMaxBindingsPerSet; ++i) bindings.push_back({i, a.get(), i * 8});
-    ASSERT_TRUE(state_.PushDescriptorSet(*layout, set, bindings, AddressOf()).ok());
+    ASSERT_OK(state_.PushDescriptorSet(*layout, set, bindings, AddressOf()));
   }
-  ASSERT_TRUE(state_.Pack(*layout, "k", storage_.storage()).ok());
+  ASSERT_OK(state_.Pack(*layout, "k", storage_.storage()));
   EXPECT_EQ(storage_.values[kMaxBindingsPerSet * 3 + 5], 0x40000u + 5 * 8);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backends/hip/hip_status.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::hip {
 namespace {
@@ -47,7 +48,7 @@ TEST(HipLibraryTest, RealLibraryResolvesEverySymbolOrNamesWhatIsMissing) {
 
   Result<Ref<HipLibrary>> library = LoadHipLibrary();
   if (absent.empty()) {
-    ASSERT_TRUE(library.ok()) << library.status();
+    ASSERT_OK(library) << library.status();
     EXPECT_THAT(UnsetHipSymbols((*library)->symbols()), ::testing::IsEmpty());
     return;
   }

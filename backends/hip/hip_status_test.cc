@@ -1,6 +1,7 @@
 #include "backends/hip/hip_status.h"
 
 #include <gtest/gtest.h>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::hip {
 namespace {
@@ -54,9 +55,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{hipErrorProfilerDisabled, StatusCode::kUnknown, "hipMalloc: HIP error 5"}));
 
 TEST(HipStatusTest, SuccessIsOk) {
-  EXPECT_TRUE(HipErrorToStatus(hipSuccess, "hipInit").ok());
+  EXPECT_OK(HipErrorToStatus(hipSuccess, "hipInit"));
   HipSymbols symbols;
-  EXPECT_TRUE(HipCall(symbols, hipSuccess, "hipInit").ok());
+  EXPECT_OK(HipCall(symbols, hipSuccess, "hipInit"));
 }
 
 const char* NameFromTable(hipError_t) { return "hipErrorFromTable"; }

@@ -7,6 +7,7 @@
 #include "backends/hip/rccl_library.h"
 #include "backends/hip/rccl_status.h"
 #include "backends/hip/rccl_symbols.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::hip {
 namespace {
@@ -81,7 +82,7 @@ TEST(RcclStatusTest, MapsEachCode) {
     EXPECT_EQ(status.code(), c.code) << status;
     EXPECT_EQ(status.message(), c.message);
   }
-  EXPECT_TRUE(RcclResultToStatus(ncclSuccess, "ncclAllReduce").ok());
+  EXPECT_OK(RcclResultToStatus(ncclSuccess, "ncclAllReduce"));
 }
 
 ncclResult_t FailGroupEnd() { return ncclInvalidUsage; }

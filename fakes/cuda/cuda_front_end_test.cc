@@ -9,6 +9,7 @@
 #include "fakes/cuda/slot_binding.h"
 #include "fakes/cuda/vendor_semantics_tests.h"
 #include "gtest/gtest.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake::testing {
 namespace {
@@ -22,7 +23,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Cuda, VendorTest, CudaConfigs, VendorConfigNames)
 
 TEST(FakeCudaPlatformTest, EveryTableIsComplete) {
   auto cuda_platform = FakeCudaPlatform::Create({});
-  ASSERT_TRUE(cuda_platform.ok());
+  ASSERT_OK(cuda_platform);
   EXPECT_TRUE(cuda::UnsetCudaSymbols((*cuda_platform)->cuda_symbols()).empty());
   EXPECT_TRUE(cuda::UnsetNcclSymbols((*cuda_platform)->nccl_symbols()).empty());
 }
@@ -31,7 +32,7 @@ TEST(FakeCudaPlatformTest, SlotsRunOutAndAreReusedAfterRelease) {
   std::vector<Ref<FakeCudaPlatform>> platforms;
   for (int i = 0; i < kFakePlatformSlotCount; ++i) {
     auto platform = FakeCudaPlatform::Create({});
-    ASSERT_TRUE(platform.ok()) << i;
+    ASSERT_OK(platform) << i;
     platforms.push_back(std::move(platform).value());
   }
   auto refused = FakeCudaPlatform::Create({});
@@ -40,7 +41,7 @@ TEST(FakeCudaPlatformTest, SlotsRunOutAndAreReusedAfterRelease) {
   platforms.pop_back();
   EXPECT_EQ(CUDA_ERROR_DEINITIALIZED, stale->cuInit(0));
   auto reused = FakeCudaPlatform::Create({});
-  ASSERT_TRUE(reused.ok());
+  ASSERT_OK(reused);
   EXPECT_EQ(CUDA_SUCCESS, (*reused)->cuda_symbols().cuInit(0));
 }
 

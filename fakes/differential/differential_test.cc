@@ -17,6 +17,7 @@
 #include "fakes/cuda/fake_cuda_platform.h"
 #include "fakes/differential/scenarios.h"
 #include "gtest/gtest.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake::differential {
 namespace {
@@ -83,7 +84,7 @@ class DifferentialTest : public ::testing::TestWithParam<std::tuple<Target, size
                                                             : SchedulingMode::kThreaded;
       options.seed = 1 + std::get<1>(GetParam());
       auto platform = FakeCudaPlatform::Create(options);
-      ASSERT_TRUE(platform.ok()) << platform.status().ToString();
+      ASSERT_OK(platform) << platform.status().ToString();
       platform_ = std::move(platform).value();
       symbols_ = &platform_->cuda_symbols();
     }
@@ -106,7 +107,7 @@ class DifferentialTest : public ::testing::TestWithParam<std::tuple<Target, size
 
 TEST_P(DifferentialTest, ObservesTheExpectedBytes) {
   Result<Observation> observed = scenario().run(*symbols_);
-  ASSERT_TRUE(observed.ok()) << scenario().name << " on " << TargetName(target()) << ": "
+  ASSERT_OK(observed) << scenario().name << " on " << TargetName(target()) << ": "
                              << observed.status().ToString();
   Observation expected = scenario().expected();
   ASSERT_EQ(observed->size(), expected.size()) << scenario().name;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fakes/engine/test_util.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake {
 namespace {

@@ -1,6 +1,7 @@
 // Stream-ordered allocation: validity follows stream order; pools honour the device limit
 // and their release threshold.
 #include "fakes/engine/test_util.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake {
 namespace {

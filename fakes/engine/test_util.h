@@ -7,11 +7,12 @@
 
 #include "fakes/engine/engine.h"
 #include "gtest/gtest.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake {
 
-#define EXPECT_OK(expr) EXPECT_EQ(Error::kOk, (expr))
-#define ASSERT_OK(expr) ASSERT_EQ(Error::kOk, (expr))
+// ASSERT_OK and EXPECT_OK take an Error too: gpuhal/testing/status_matchers.h finds
+// ToStatus(Error) (types.h) by argument-dependent lookup.
 
 inline EngineOptions Options(SchedulingMode mode, int devices = 1, uint64_t seed = 1) {
   EngineOptions options;

@@ -1,25 +1,14 @@
 #include "fakes/engine/trace.h"
 
+#include "gpuhal/core/json_escape.h"
+
 #include <cinttypes>
 #include <cstdio>
 
 namespace gpuhal::fake {
 namespace {
 
-void AppendEscaped(std::string& out, const char* text) {
-  for (const char* c = text; *c; ++c) {
-    if (*c == '"' || *c == '\\') {
-      out += '\\';
-      out += *c;
-    } else if (static_cast<unsigned char>(*c) < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof(buffer), "\\u%04x", *c);
-      out += buffer;
-    } else {
-      out += *c;
-    }
-  }
-}
+void AppendEscaped(std::string& out, const char* text) { AppendJsonEscaped(out, text); }
 
 // Microseconds with nanosecond precision, printed exactly (no floating point).
 void AppendMicros(std::string& out, uint64_t ns) {

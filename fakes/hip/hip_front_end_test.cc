@@ -8,6 +8,7 @@
 #include "fakes/cuda/vendor_semantics_tests.h"
 #include "fakes/hip/hip_test_api.h"
 #include "gtest/gtest.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::fake::testing {
 namespace {
@@ -18,7 +19,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Hip, VendorTest, HipConfigs, VendorConfigNames);
 
 TEST(FakeHipPlatformTest, EveryTableIsComplete) {
   auto platform = FakeHipPlatform::Create({});
-  ASSERT_TRUE(platform.ok());
+  ASSERT_OK(platform);
   EXPECT_TRUE(hip::UnsetHipSymbols((*platform)->hip_symbols()).empty());
   EXPECT_TRUE(hip::UnsetRcclSymbols((*platform)->rccl_symbols()).empty());
 }
@@ -27,7 +28,7 @@ TEST(FakeHipPlatformTest, SlotsRunOutAndAreReusedAfterRelease) {
   std::vector<Ref<FakeHipPlatform>> platforms;
   for (int i = 0; i < kFakePlatformSlotCount; ++i) {
     auto platform = FakeHipPlatform::Create({});
-    ASSERT_TRUE(platform.ok()) << i;
+    ASSERT_OK(platform) << i;
     platforms.push_back(std::move(platform).value());
   }
   EXPECT_EQ(FakeHipPlatform::Create({}).status().code(), StatusCode::kResourceExhausted);

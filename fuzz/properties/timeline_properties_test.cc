@@ -30,6 +30,7 @@
 
 #include "fuzz/properties/program.h"
 #include "fuzz/properties/runner.h"
+#include "gpuhal/testing/status_matchers.h"
 
 #ifndef GPUHAL_PROPERTY_DEFAULT_PROGRAMS
 #define GPUHAL_PROPERTY_DEFAULT_PROGRAMS 2000
@@ -425,7 +426,7 @@ TEST(TimelineProperties, RunsCarryTheSimulatedGpusTrace) {
     RunOptions options;
     options.keep_trace = true;
     const RunReport report = RunProgram(program, config, options);
-    EXPECT_TRUE(report.ok()) << report.Describe();
+    EXPECT_OK(report) << report.Describe();
     EXPECT_NE(report.trace_json.find("\"traceEvents\""), std::string::npos);
     EXPECT_NE(report.trace_json.find("\"ph\":\"X\""), std::string::npos) << report.trace_json;
   }

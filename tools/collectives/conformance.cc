@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gpuhal/core/json_escape.h"
 #include "gpuhal/semaphore.h"
 #include "tools/collectives/element_values.h"
 
@@ -247,19 +248,6 @@ Status OrderingAroundOtherCommands(Rank& r) {
   return ExpectEqual("final fill", actual, std::vector<double>(n, 0));
 }
 
-std::string JsonEscape(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      escaped += ' ';
-      continue;
-    }
-    escaped += c;
-  }
-  return escaped;
-}
-
 }  // namespace
 
 std::vector<CaseResult> RunConformance(Device& device, Channel& channel, CommandBufferMode mode) {
@@ -286,7 +274,7 @@ std::string CaseResultsJson(const std::vector<CaseResult>& results) {
   for (size_t i = 0; i < results.size(); ++i) {
     json += StrCat(i ? ",\n    " : "\n    ", "{\"name\": \"", results[i].name,
                    "\", \"ok\": ", results[i].status.ok() ? "true" : "false", ", \"message\": \"",
-                   JsonEscape(results[i].status.ok() ? "" : results[i].status.ToString()), "\"}");
+                   JsonEscaped(results[i].status.ok() ? "" : results[i].status.ToString()), "\"}");
   }
   return json + "\n  ]";
 }

@@ -1,5 +1,6 @@
-// Host-side values of every collective element type, and the inputs and expected
-// results of the conformance cases: small integers, exact in every type (including
+// Host-side values of every collective element type (16-bit floats converted exactly, as
+// the simulated GPU converts them), and the inputs and expected results of the
+// conformance cases: small integers, exact in every type (including
 // float16 and bfloat16), so results are compared exactly.
 #ifndef GPUHAL_TOOLS_COLLECTIVES_ELEMENT_VALUES_H_
 #define GPUHAL_TOOLS_COLLECTIVES_ELEMENT_VALUES_H_
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fakes/engine/half.h"
 #include "gpuhal/channel.h"
 
 namespace gpuhal::collectives {
@@ -24,23 +26,6 @@ inline constexpr ReductionOp kAllReductions[] = {ReductionOp::kSum, ReductionOp:
                                                  ReductionOp::kMinimum, ReductionOp::kMaximum,
                                                  ReductionOp::kAverage};
 
-inline uint16_t FloatToHalf(float value) {
-  if (value == 0.0f) return std::signbit(value) ? 0x8000 : 0;
-  uint32_t bits = std::bit_cast<uint32_t>(value);
-  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
-  const int exponent = static_cast<int>((bits >> 23) & 0xFF) - 127 + 15;
-  const uint32_t mantissa = bits & 0x7FFFFF;
-  // Only normal values with at most 10 mantissa bits appear in these tests.
-  return static_cast<uint16_t>(sign | (exponent << 10) | (mantissa >> 13));
-}
-inline float HalfToFloat(uint16_t half) {
-  const uint32_t sign = (half & 0x8000u) << 16;
-  const uint32_t exponent = (half >> 10) & 0x1F;
-  const uint32_t mantissa = half & 0x3FF;
-  if (exponent == 0 && mantissa == 0) return std::bit_cast<float>(sign);
-  return std::bit_cast<float>(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
-}
-
 inline void StoreElement(ElementType type, double value, uint8_t* out) {
   auto store = [&](auto typed) { std::memcpy(out, &typed, sizeof(typed)); };
   switch (type) {
@@ -50,11 +35,10 @@ inline void StoreElement(ElementType type, double value, uint8_t* out) {
     case ElementType::kUint32: return store(static_cast<uint32_t>(value));
     case ElementType::kInt64: return store(static_cast<int64_t>(value));
     case ElementType::kUint64: return store(static_cast<uint64_t>(value));
-    case ElementType::kFloat16: return store(FloatToHalf(static_cast<float>(value)));
+    case ElementType::kFloat16: return store(fake::FloatToHalf(static_cast<float>(value)));
     case ElementType::kFloat32: return store(static_cast<float>(value));
     case ElementType::kFloat64: return store(value);
-    case ElementType::kBFloat16:
-      return store(static_cast<uint16_t>(std::bit_cast<uint32_t>(static_cast<float>(value)) >> 16));
+    case ElementType::kBFloat16: return store(fake::FloatToBfloat16(static_cast<float>(value)));
   }
 }
 
@@ -70,11 +54,10 @@ inline double LoadElement(ElementType type, const uint8_t* in) {
     case ElementType::kUint32: return load(uint32_t{});
     case ElementType::kInt64: return static_cast<double>(load(int64_t{}));
     case ElementType::kUint64: return static_cast<double>(load(uint64_t{}));
-    case ElementType::kFloat16: return HalfToFloat(load(uint16_t{}));
+    case ElementType::kFloat16: return fake::HalfToFloat(load(uint16_t{}));
     case ElementType::kFloat32: return load(float{});
     case ElementType::kFloat64: return load(double{});
-    case ElementType::kBFloat16:
-      return std::bit_cast<float>(static_cast<uint32_t>(load(uint16_t{})) << 16);
+    case ElementType::kBFloat16: return fake::Bfloat16ToFloat(load(uint16_t{}));
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "gpuhal/gpuhal.h"
 #include "tools/gpuhal-bench/bench_kernels.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -36,12 +37,12 @@ TEST_P(SubmissionAllocationTest, ZeroHostAllocationsPerSubmissionAfterWarmUp) {
   CountingAllocator counting;
   {
     Result<Ref<Device>> created = CreateDevice(GetParam().uri, counting);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    ASSERT_OK(created) << created.status().ToString();
     Ref<Device> device = *created;
 
     const DescriptorSetLayoutBinding binding{0};
     auto set_layout = device->CreateDescriptorSetLayout({&binding, 1});
-    ASSERT_TRUE(set_layout.ok()) << set_layout.status().ToString();
+    ASSERT_OK(set_layout) << set_layout.status().ToString();
     DescriptorSetLayout* sets[] = {set_layout->get()};
     auto noop_layout = device->CreatePipelineLayout(sets, 1);
     auto spin_layout = device->CreatePipelineLayout({}, 1);
@@ -52,27 +53,27 @@ TEST_P(SubmissionAllocationTest, ZeroHostAllocationsPerSubmissionAfterWarmUp) {
     executable_params.container = container;
     executable_params.pipeline_layouts = layouts;
     auto executable = device->LoadExecutable(executable_params);
-    ASSERT_TRUE(executable.ok()) << executable.status().ToString();
+    ASSERT_OK(executable) << executable.status().ToString();
     auto buffer = device->AllocateBuffer(BufferParams{}, 4096);
-    ASSERT_TRUE(buffer.ok());
+    ASSERT_OK(buffer);
 
     CommandBufferParams params;
     params.usage = CommandBufferUsage::kReusable;
     auto commands = device->CreateCommandBuffer(params);
-    ASSERT_TRUE(commands.ok());
+    ASSERT_OK(commands);
     CommandBuffer& recorded = **commands;
-    ASSERT_TRUE(recorded.Begin().ok());
+    ASSERT_OK(recorded.Begin());
     const BufferBinding bound{0, buffer->get()};
-    ASSERT_TRUE(recorded.PushDescriptorSet(**noop_layout, 0, {&bound, 1}).ok());
+    ASSERT_OK(recorded.PushDescriptorSet(**noop_layout, 0, {&bound, 1}));
     const uint32_t value = 7;
-    ASSERT_TRUE(recorded
+    ASSERT_OK(recorded
                     .PushConstants(**noop_layout, 0,
                                    {reinterpret_cast<const uint8_t*>(&value), sizeof(value)})
-                    .ok());
+                    );
     for (int i = 0; i < 4; ++i) {
-      ASSERT_TRUE(recorded.Dispatch(**executable, bench::kNoopEntryPoint, {1, 1, 1}).ok());
+      ASSERT_OK(recorded.Dispatch(**executable, bench::kNoopEntryPoint, {1, 1, 1}));
     }
-    ASSERT_TRUE(recorded.End().ok());
+    ASSERT_OK(recorded.End());
 
     auto chain = device->CreateSemaphore(0);
     auto gate = device->CreateSemaphore(0);
@@ -95,11 +96,11 @@ TEST_P(SubmissionAllocationTest, ZeroHostAllocationsPerSubmissionAfterWarmUp) {
     // Warm-up as a burst, so that the pools (actions, arena blocks, timepoints, events)
     // grow past what the measured rounds ever hold at once: a measured round's actions
     // may still be finishing on the completion thread when the next round starts.
-    for (int i = 0; i < kWarmUpSubmissions; ++i) ASSERT_TRUE(submit(false).ok());
-    ASSERT_TRUE((*chain)->Wait(2 * step, WaitTimeout()).ok());
+    for (int i = 0; i < kWarmUpSubmissions; ++i) ASSERT_OK(submit(false));
+    ASSERT_OK((*chain)->Wait(2 * step, WaitTimeout()));
     const uint64_t allocations_before = counting.allocation_count();
     const size_t live_before = counting.live_bytes();
-    for (int i = 0; i < kMeasuredSubmissions; ++i) ASSERT_TRUE(submit(true).ok());
+    for (int i = 0; i < kMeasuredSubmissions; ++i) ASSERT_OK(submit(true));
     EXPECT_EQ(counting.allocation_count(), allocations_before)
         << (counting.allocation_count() - allocations_before) << " host allocations in "
         << 2 * kMeasuredSubmissions << " submissions";

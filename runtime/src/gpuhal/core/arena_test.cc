@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gpuhal/core/block_pool.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -15,7 +16,7 @@ class ArenaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto pool = BlockPool::Create(allocator_, 1024);
-    ASSERT_TRUE(pool.ok()) << pool.status();
+    ASSERT_OK(pool) << pool.status();
     pool_ = *pool;
   }
   void TearDown() override {
@@ -31,7 +32,7 @@ TEST_F(ArenaTest, BlockPoolRejectsTinyBlocks) {
   auto pool = BlockPool::Create(allocator_, BlockPool::kMinBlockSize - 1);
   EXPECT_EQ(pool.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(pool.status().message().find("255"), std::string_view::npos);
-  EXPECT_TRUE(BlockPool::Create(allocator_, BlockPool::kMinBlockSize).ok());
+  EXPECT_OK(BlockPool::Create(allocator_, BlockPool::kMinBlockSize));
 }
 
 TEST_F(ArenaTest, BlockPoolReusesReleasedBlocks) {

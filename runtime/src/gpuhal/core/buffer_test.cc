@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gpuhal/core/heap_buffer.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -19,7 +20,7 @@ class BufferTest : public ::testing::Test {
     params.type = type;
     params.usage = usage;
     auto buffer = HeapBuffer::Create(allocator_, params, length);
-    EXPECT_TRUE(buffer.ok()) << buffer.status();
+    EXPECT_OK(buffer) << buffer.status();
     return buffer.ok() ? *buffer : Ref<HeapBuffer>();
   }
 
@@ -33,7 +34,7 @@ TEST_F(BufferTest, HeapBufferReportsWhatWasAsked) {
   params.queue_affinity = 0b10;
   params.min_alignment = 256;
   auto buffer = HeapBuffer::Create(allocator_, params, 100);
-  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  ASSERT_OK(buffer) << buffer.status();
   EXPECT_EQ((*buffer)->byte_length(), 100u);
   EXPECT_EQ((*buffer)->byte_offset(), 0u);
   EXPECT_EQ(&(*buffer)->allocated_buffer(), buffer->get());
@@ -64,7 +65,7 @@ TEST_F(BufferTest, HeapBufferReportsExhaustion) {
 TEST_F(BufferTest, ResolveRangeResolvesWholeBuffer) {
   auto buffer = MakeBuffer(128);
   auto length = buffer->ResolveRange(32, kWholeBuffer, "fill target");
-  ASSERT_TRUE(length.ok());
+  ASSERT_OK(length);
   EXPECT_EQ(*length, 96u);
   EXPECT_EQ(*buffer->ResolveRange(128, kWholeBuffer, "x"), 0u);
   EXPECT_EQ(*buffer->ResolveRange(0, 128, "x"), 128u);
@@ -98,9 +99,9 @@ TEST_F(BufferTest, SubspanOfSubspanComposesOffsetsAndKeepsAllocationAlive) {
   std::memset(buffer->contents().data(), 0, 256);
   buffer->contents()[16 + 8] = std::byte{0x5A};
   auto outer = buffer->Subspan(16, 128);
-  ASSERT_TRUE(outer.ok()) << outer.status();
+  ASSERT_OK(outer) << outer.status();
   auto inner = (*outer)->Subspan(8, kWholeBuffer);
-  ASSERT_TRUE(inner.ok()) << inner.status();
+  ASSERT_OK(inner) << inner.status();
   EXPECT_EQ((*inner)->byte_offset(), 24u);
   EXPECT_EQ((*inner)->byte_length(), 120u);
   EXPECT_EQ(&(*inner)->allocated_buffer(), static_cast<Buffer*>(buffer.get()));
@@ -113,7 +114,7 @@ TEST_F(BufferTest, SubspanOfSubspanComposesOffsetsAndKeepsAllocationAlive) {
   buffer.reset();
   EXPECT_EQ(allocation->ref_count_for_testing(), 1);  // held by the view only
   auto mapping = view->Map(MappingAccess::kRead, 0, 1);
-  ASSERT_TRUE(mapping.ok()) << mapping.status();
+  ASSERT_OK(mapping) << mapping.status();
   EXPECT_EQ(mapping->data()[0], std::byte{0x5A});
 }
 
@@ -123,19 +124,19 @@ TEST_F(BufferTest, SubspanOutOfRange) {
   EXPECT_EQ(view.status().code(), StatusCode::kOutOfRange);
   EXPECT_NE(view.status().message().find("subspan"), std::string_view::npos);
   auto outer = buffer->Subspan(16, 16);
-  ASSERT_TRUE(outer.ok());
+  ASSERT_OK(outer);
   // Relative to the view, not the allocation.
   EXPECT_EQ((*outer)->Subspan(8, 9).status().code(), StatusCode::kOutOfRange);
-  EXPECT_TRUE((*outer)->Subspan(8, 8).ok());
+  EXPECT_OK((*outer)->Subspan(8, 8));
 }
 
 TEST_F(BufferTest, MapReadsAndWritesThroughSubspans) {
   auto buffer = MakeBuffer(64);
   auto view = buffer->Subspan(32, 32);
-  ASSERT_TRUE(view.ok());
+  ASSERT_OK(view);
   {
     auto mapping = (*view)->Map(MappingAccess::kWrite, 4, 8);
-    ASSERT_TRUE(mapping.ok()) << mapping.status();
+    ASSERT_OK(mapping) << mapping.status();
     EXPECT_EQ(mapping->data().size(), 8u);
     EXPECT_EQ(buffer->open_mapping_count(), 1);
     auto words = mapping->As<uint32_t>();
@@ -168,10 +169,10 @@ TEST_F(BufferTest, MapRangeChecks) {
   EXPECT_EQ(buffer->Map(MappingAccess::kRead, 60, 8).status().code(), StatusCode::kOutOfRange);
   EXPECT_EQ(buffer->Map(MappingAccess::kRead, 65).status().code(), StatusCode::kOutOfRange);
   auto tail = buffer->Map(MappingAccess::kRead, 60);
-  ASSERT_TRUE(tail.ok());
+  ASSERT_OK(tail);
   EXPECT_EQ(tail->data().size(), 4u);
   auto view = buffer->Subspan(16, 16);
-  ASSERT_TRUE(view.ok());
+  ASSERT_OK(view);
   auto mapping = (*view)->Map(MappingAccess::kRead, 8, 16);
   EXPECT_EQ(mapping.status().code(), StatusCode::kOutOfRange);
   EXPECT_EQ(mapping.status().message(),
@@ -181,7 +182,7 @@ TEST_F(BufferTest, MapRangeChecks) {
 TEST_F(BufferTest, MappedMemoryMovesAndUnmapsOnce) {
   auto buffer = MakeBuffer(64);
   auto mapping = buffer->Map(MappingAccess::kReadWrite);
-  ASSERT_TRUE(mapping.ok());
+  ASSERT_OK(mapping);
   MappedMemory moved = std::move(*mapping);
   EXPECT_EQ(buffer->open_mapping_count(), 1);
   EXPECT_EQ(moved.data().size(), 64u);
@@ -198,7 +199,7 @@ TEST_F(BufferTest, MappedMemoryMovesAndUnmapsOnce) {
 TEST_F(BufferTest, MappingKeepsBufferAlive) {
   auto buffer = MakeBuffer(64);
   auto mapping = buffer->Map(MappingAccess::kWrite);
-  ASSERT_TRUE(mapping.ok());
+  ASSERT_OK(mapping);
   buffer.reset();
   mapping->data()[63] = std::byte{1};
   mapping->Unmap();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gpuhal/core/testing/command_buffer_test_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -23,7 +24,7 @@ class DeferredCommandBufferTest : public testing::CommandBufferTest {
     CommandBufferParams params;
     params.usage = usage;
     auto deferred = DeferredCommandBuffer::Create(allocator_, *pool_, params);
-    EXPECT_TRUE(deferred.ok()) << deferred.status();
+    EXPECT_OK(deferred) << deferred.status();
     return *deferred;
   }
   // A recording of three commands: SignalEvent, Dispatch, ResetEvent. Null on failure.
@@ -42,47 +43,46 @@ class DeferredCommandBufferTest : public testing::CommandBufferTest {
 TEST_F(DeferredCommandBufferTest, ReplaysEveryCommandTypeInOrder) {
   auto nested = MakeDeferred();
   recorder_->SetName(nested.get(), "nested");
-  ASSERT_TRUE(nested->Begin().ok());
-  ASSERT_TRUE(nested->End().ok());
+  ASSERT_OK(nested->Begin());
+  ASSERT_OK(nested->End());
 
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->BeginDebugGroup("frame", 0xFF00FF00).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->BeginDebugGroup("frame", 0xFF00FF00));
   const MemoryBarrier memory[] = {{AccessScope::kTransferWrite, AccessScope::kDispatchRead}};
   const BufferBarrier buffers[] = {
       {AccessScope::kTransferWrite, AccessScope::kTransferRead, {a_.get(), 0, 16}}};
-  ASSERT_TRUE(deferred
+  ASSERT_OK(deferred
                   ->ExecutionBarrier(ExecutionStage::kTransfer, ExecutionStage::kDispatch, memory,
                                      buffers)
-                  .ok());
-  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kDispatch).ok());
-  ASSERT_TRUE(deferred->ResetEvent(*event2_, ExecutionStage::kTransfer).ok());
+                  );
+  ASSERT_OK(deferred->SignalEvent(*event1_, ExecutionStage::kDispatch));
+  ASSERT_OK(deferred->ResetEvent(*event2_, ExecutionStage::kTransfer));
   Event* events[] = {event1_.get(), event2_.get()};
-  ASSERT_TRUE(deferred
+  ASSERT_OK(deferred
                   ->WaitEvents(events, ExecutionStage::kDispatch, ExecutionStage::kTransfer, {},
                                buffers)
-                  .ok());
-  ASSERT_TRUE(deferred->DiscardBuffer({b_.get(), 32, kWholeBuffer}).ok());
+                  );
+  ASSERT_OK(deferred->DiscardBuffer({b_.get(), 32, kWholeBuffer}));
   const uint16_t pattern = 0xABCD;
-  ASSERT_TRUE(deferred->FillBuffer({a_.get(), 16, 32}, &pattern, sizeof(pattern)).ok());
+  ASSERT_OK(deferred->FillBuffer({a_.get(), 16, 32}, &pattern, sizeof(pattern)));
   const uint8_t update[] = {1, 2, 3, 4};
-  ASSERT_TRUE(deferred->UpdateBuffer(update, {b_.get(), 8, 4}).ok());
-  ASSERT_TRUE(deferred->CopyBuffer({a_.get(), 0, 64}, *b_, 128).ok());
+  ASSERT_OK(deferred->UpdateBuffer(update, {b_.get(), 8, 4}));
+  ASSERT_OK(deferred->CopyBuffer({a_.get(), 0, 64}, *b_, 128));
   const uint8_t constants[] = {9, 0, 0, 0, 7, 0, 0, 0};
-  ASSERT_TRUE(deferred->PushConstants(*layout_, 0, constants).ok());
+  ASSERT_OK(deferred->PushConstants(*layout_, 0, constants));
   const BufferBinding bindings[] = {{1, a_.get(), 0, 64}, {0, b_.get(), 64, kWholeBuffer}};
-  ASSERT_TRUE(deferred->PushDescriptorSet(*layout_, 0, bindings).ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 1, {4, 2, 1}).ok());
-  ASSERT_TRUE(deferred->DispatchIndirect(*executable_, 0, {indirect_.get(), 0, 12}).ok());
-  ASSERT_TRUE(deferred->ExecuteCommands(*nested).ok());
+  ASSERT_OK(deferred->PushDescriptorSet(*layout_, 0, bindings));
+  ASSERT_OK(deferred->Dispatch(*executable_, 1, {4, 2, 1}));
+  ASSERT_OK(deferred->DispatchIndirect(*executable_, 0, {indirect_.get(), 0, 12}));
+  ASSERT_OK(deferred->ExecuteCommands(*nested));
   CollectiveOp op{CollectiveKind::kAllReduce, ReductionOp::kSum, ElementType::kFloat32};
-  ASSERT_TRUE(
-      deferred->Collective(*channel_, op, 0, {a_.get(), 0, 64}, {b_.get(), 0, 64}, 16).ok());
-  ASSERT_TRUE(deferred->EndDebugGroup().ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Collective(*channel_, op, 0, {a_.get(), 0, 64}, {b_.get(), 0, 64}, 16));
+  ASSERT_OK(deferred->EndDebugGroup());
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(deferred->command_count(), 16u);
 
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(
       recorder_->calls(),
       ElementsAre(
@@ -103,22 +103,22 @@ TEST_F(DeferredCommandBufferTest, ReplaysEveryCommandTypeInOrder) {
 
 TEST_F(DeferredCommandBufferTest, ReplayDoesNotBeginOrEndTheTarget) {
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->End().ok());
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->End());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_TRUE(recorder_->calls().empty());
 }
 
 TEST_F(DeferredCommandBufferTest, UpdateDataIsCapturedAtRecordTime) {
   auto deferred = MakeDeferred();
   std::vector<uint8_t> data = {0xAA, 0xBB, 0xCC, 0xDD};
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->UpdateBuffer(data.data(), {a_.get(), 0, 4}).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->UpdateBuffer(data.data(), {a_.get(), 0, 4}));
+  ASSERT_OK(deferred->End());
   std::fill(data.begin(), data.end(), 0);
   data.clear();
   data.shrink_to_fit();
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(), ElementsAre("UpdateBuffer(a[0, +4), data=aabbccdd)"));
 }
 
@@ -126,15 +126,15 @@ TEST_F(DeferredCommandBufferTest, UpdateResolvesWholeBufferAtRecordTime) {
   auto small = MakeBuffer("small", 8);
   auto deferred = MakeDeferred();
   const uint8_t data[6] = {1, 2, 3, 4, 5, 6};
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->UpdateBuffer(data, {small.get(), 2, kWholeBuffer}).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->UpdateBuffer(data, {small.get(), 2, kWholeBuffer}));
   EXPECT_EQ(deferred->UpdateBuffer(data, {nullptr, 0, 4}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(deferred->UpdateBuffer(nullptr, {small.get(), 0, 4}).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(deferred->UpdateBuffer(data, {small.get(), 4, 6}).code(), StatusCode::kOutOfRange);
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(deferred->command_count(), 1u);
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(), ElementsAre("UpdateBuffer(small[2, +6), data=010203040506)"));
 }
 
@@ -148,18 +148,16 @@ TEST_F(DeferredCommandBufferTest, SpanArgumentsAreCopiedAtRecordTime) {
       {AccessScope::kTransferWrite, AccessScope::kTransferRead, {a_.get(), 0, 4}}};
   std::vector<Event*> events = {event1_.get()};
   uint8_t pattern = 0x11;
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->BeginDebugGroup(label, 1).ok());
-  ASSERT_TRUE(deferred->PushConstants(*layout_, 4, constants).ok());
-  ASSERT_TRUE(deferred->PushDescriptorSet(*layout_, 0, bindings).ok());
-  ASSERT_TRUE(
-      deferred->ExecutionBarrier(ExecutionStage::kHost, ExecutionStage::kHost, memory, barriers)
-          .ok());
-  ASSERT_TRUE(
-      deferred->WaitEvents(events, ExecutionStage::kHost, ExecutionStage::kHost, {}, {}).ok());
-  ASSERT_TRUE(deferred->FillBuffer({a_.get(), 0, 4}, &pattern, 1).ok());
-  ASSERT_TRUE(deferred->EndDebugGroup().ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->BeginDebugGroup(label, 1));
+  ASSERT_OK(deferred->PushConstants(*layout_, 4, constants));
+  ASSERT_OK(deferred->PushDescriptorSet(*layout_, 0, bindings));
+  ASSERT_OK(deferred->ExecutionBarrier(ExecutionStage::kHost, ExecutionStage::kHost, memory, barriers)
+          );
+  ASSERT_OK(deferred->WaitEvents(events, ExecutionStage::kHost, ExecutionStage::kHost, {}, {}));
+  ASSERT_OK(deferred->FillBuffer({a_.get(), 0, 4}, &pattern, 1));
+  ASSERT_OK(deferred->EndDebugGroup());
+  ASSERT_OK(deferred->End());
 
   label = "XXXXXXXXXXXXXXXXXXXXXXXXXX";
   constants = {9, 9, 9, 9};
@@ -169,7 +167,7 @@ TEST_F(DeferredCommandBufferTest, SpanArgumentsAreCopiedAtRecordTime) {
   events[0] = event2_.get();
   pattern = 0x22;
 
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(),
               ElementsAre("BeginDebugGroup(\"pass\", 0x1)",
                           "PushConstants(layout, 4, values=01000000)",
@@ -184,14 +182,14 @@ TEST_F(DeferredCommandBufferTest, ResourcesAreRetainedUntilReRecordOrDestruction
   auto deferred = MakeDeferred();
   auto scratch = MakeBuffer("scratch", 64);
   auto nested = MakeDeferred();
-  ASSERT_TRUE(nested->Begin().ok());
-  ASSERT_TRUE(nested->End().ok());
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->CopyBuffer({scratch.get(), 0, 16}, *scratch, 32).ok());
-  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-  ASSERT_TRUE(deferred->ExecuteCommands(*nested).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(nested->Begin());
+  ASSERT_OK(nested->End());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->CopyBuffer({scratch.get(), 0, 16}, *scratch, 32));
+  ASSERT_OK(deferred->SignalEvent(*event1_, ExecutionStage::kAll));
+  ASSERT_OK(deferred->Dispatch(*executable_, 0, {1, 1, 1}));
+  ASSERT_OK(deferred->ExecuteCommands(*nested));
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(scratch->ref_count_for_testing(), 2);  // retained once despite two uses
   EXPECT_EQ(event1_->ref_count_for_testing(), 2);
   EXPECT_EQ(executable_->ref_count_for_testing(), 2);
@@ -203,16 +201,16 @@ TEST_F(DeferredCommandBufferTest, ResourcesAreRetainedUntilReRecordOrDestruction
   EXPECT_EQ(raw_scratch->ref_count_for_testing(), 1);
   recorder_->SetName(raw_scratch, "scratch");
   recorder_->SetName(raw_nested, "nested");
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_EQ(recorder_->calls()[0], "CopyBuffer(scratch[0, +16), scratch, 32)");
   EXPECT_EQ(recorder_->calls()[3], "ExecuteCommands(nested)");
 
   // Re-recording drops the old references.
-  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_OK(deferred->Begin());
   EXPECT_EQ(event1_->ref_count_for_testing(), 1);
   EXPECT_EQ(executable_->ref_count_for_testing(), 1);
-  ASSERT_TRUE(deferred->SignalEvent(*event1_, ExecutionStage::kAll).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->SignalEvent(*event1_, ExecutionStage::kAll));
+  ASSERT_OK(deferred->End());
   deferred.reset();
   EXPECT_EQ(event1_->ref_count_for_testing(), 1);
 }
@@ -220,12 +218,12 @@ TEST_F(DeferredCommandBufferTest, ResourcesAreRetainedUntilReRecordOrDestruction
 TEST_F(DeferredCommandBufferTest, ReusableBufferReplaysManyTimes) {
   auto deferred = MakeDeferred();
   const uint32_t pattern = 7;
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->FillBuffer({a_.get(), 0, 16}, &pattern, 4).ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {2, 1, 1}).ok());
-  ASSERT_TRUE(deferred->End().ok());
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->FillBuffer({a_.get(), 0, 16}, &pattern, 4));
+  ASSERT_OK(deferred->Dispatch(*executable_, 0, {2, 1, 1}));
+  ASSERT_OK(deferred->End());
+  ASSERT_OK(deferred->Replay(*recorder_));
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(),
               ElementsAre("FillBuffer(a[0, +16), pattern=07000000)", "Dispatch(exe, 0, [2, 1, 1])",
                           "FillBuffer(a[0, +16), pattern=07000000)",
@@ -235,30 +233,30 @@ TEST_F(DeferredCommandBufferTest, ReusableBufferReplaysManyTimes) {
 TEST_F(DeferredCommandBufferTest, ReRecordReplacesCommandsAndReusesBlocks) {
   auto deferred = MakeDeferred();
   const uint8_t data[200] = {};
-  ASSERT_TRUE(deferred->Begin().ok());
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(deferred->UpdateBuffer(data, {a_.get(), 0, 200}).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Begin());
+  for (int i = 0; i < 20; ++i) ASSERT_OK(deferred->UpdateBuffer(data, {a_.get(), 0, 200}));
+  ASSERT_OK(deferred->End());
   const size_t blocks = pool_->allocated_block_count();
   EXPECT_GT(blocks, 4u);
 
-  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_OK(deferred->Begin());
   EXPECT_EQ(deferred->command_count(), 0u);
   EXPECT_EQ(pool_->free_block_count(), blocks);
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 1, {1, 2, 3}).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Dispatch(*executable_, 1, {1, 2, 3}));
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(pool_->allocated_block_count(), blocks);  // no new blocks were needed
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(), ElementsAre("Dispatch(exe, 1, [1, 2, 3])"));
 }
 
 TEST_F(DeferredCommandBufferTest, ManyCommandsKeepTheirOrderAcrossBlocks) {
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_OK(deferred->Begin());
   for (uint32_t i = 0; i < 300; ++i) {
-    ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {i, 1, 1}).ok());
+    ASSERT_OK(deferred->Dispatch(*executable_, 0, {i, 1, 1}));
   }
-  ASSERT_TRUE(deferred->End().ok());
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->End());
+  ASSERT_OK(deferred->Replay(*recorder_));
   ASSERT_EQ(recorder_->calls().size(), 300u);
   for (uint32_t i = 0; i < 300; ++i) {
     EXPECT_EQ(recorder_->calls()[i], "Dispatch(exe, 0, [" + std::to_string(i) + ", 1, 1])");
@@ -271,13 +269,13 @@ TEST_F(DeferredCommandBufferTest, RecordingStateIsEnforced) {
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(deferred->End().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(deferred->Replay(*recorder_).code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_OK(deferred->Begin());
   EXPECT_EQ(deferred->Begin().code(), StatusCode::kFailedPrecondition);
   Status replay = deferred->Replay(*recorder_);
   EXPECT_EQ(replay.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(replay.message().find("End()"), std::string_view::npos);
   EXPECT_EQ(deferred->ExecuteCommands(*deferred).code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(deferred->Replay(*deferred).code(), StatusCode::kInvalidArgument);
 }
 
@@ -292,7 +290,7 @@ TEST_F(DeferredCommandBufferTest, ReplayStopsAtTheFirstFailureAndSaysWhere) {
               ElementsAre("SignalEvent(e1, 0x3f)", "Dispatch(exe, 0, [1, 1, 1])"));
   // The failure was one-off: the next replay goes through.
   recorder_->ClearCalls();
-  EXPECT_TRUE(deferred->Replay(*recorder_).ok());
+  EXPECT_OK(deferred->Replay(*recorder_));
   EXPECT_EQ(recorder_->calls().size(), 3u);
 }
 
@@ -300,17 +298,17 @@ TEST_F(DeferredCommandBufferTest, ReplaysOntoAnotherDeferredBuffer) {
   auto first = MakeDeferred();
   auto second = MakeDeferred();
   const uint8_t data[] = {5, 6};
-  ASSERT_TRUE(first->Begin().ok());
-  ASSERT_TRUE(first->UpdateBuffer(data, {a_.get(), 0, 2}).ok());
-  ASSERT_TRUE(first->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-  ASSERT_TRUE(first->End().ok());
-  ASSERT_TRUE(second->Begin().ok());
-  ASSERT_TRUE(second->BeginDebugGroup("outer", 0).ok());
-  ASSERT_TRUE(first->Replay(*second).ok());
-  ASSERT_TRUE(second->EndDebugGroup().ok());
-  ASSERT_TRUE(second->End().ok());
+  ASSERT_OK(first->Begin());
+  ASSERT_OK(first->UpdateBuffer(data, {a_.get(), 0, 2}));
+  ASSERT_OK(first->Dispatch(*executable_, 0, {1, 1, 1}));
+  ASSERT_OK(first->End());
+  ASSERT_OK(second->Begin());
+  ASSERT_OK(second->BeginDebugGroup("outer", 0));
+  ASSERT_OK(first->Replay(*second));
+  ASSERT_OK(second->EndDebugGroup());
+  ASSERT_OK(second->End());
   first.reset();
-  ASSERT_TRUE(second->Replay(*recorder_).ok());
+  ASSERT_OK(second->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(),
               ElementsAre("BeginDebugGroup(\"outer\", 0x0)", "UpdateBuffer(a[0, +2), data=0506)",
                           "Dispatch(exe, 0, [1, 1, 1])", "EndDebugGroup()"));
@@ -328,7 +326,7 @@ TEST_F(DeferredCommandBufferTest, ObservedReplayNamesEachCommandBeforeReplayingI
     // Called before the command reaches the target: the target has seen `index` calls.
     s.order.push_back(std::to_string(index) + "@" + std::to_string(s.recorder->calls().size()));
   };
-  ASSERT_TRUE(deferred->Replay(*recorder_, before_each, &seen).ok());
+  ASSERT_OK(deferred->Replay(*recorder_, before_each, &seen));
   EXPECT_THAT(seen.order, ElementsAre("0@0", "1@1", "2@2"));
 }
 
@@ -344,11 +342,11 @@ TEST_F(DeferredCommandBufferTest, PreparesOncePerRecordingAndForgetsOnReRecord) 
   };
   // Nothing to prepare before a recording has ended.
   EXPECT_EQ(deferred->PrepareOnce(&kKind, prepare), nullptr);
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->Dispatch(*executable_, 0, {1, 1, 1}));
   EXPECT_EQ(deferred->PrepareOnce(&kKind, prepare), nullptr);
   EXPECT_EQ(prepared_count, 0);
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->End());
   EXPECT_EQ(deferred->prepared(&kKind), nullptr);
 
   const void* form = deferred->PrepareOnce(&kKind, prepare);
@@ -362,12 +360,12 @@ TEST_F(DeferredCommandBufferTest, PreparesOncePerRecordingAndForgetsOnReRecord) 
   EXPECT_EQ(deferred->PrepareOnce(&kOtherKind, prepare), nullptr);
   EXPECT_EQ(prepared_count, 1);
   // The recording still replays as recorded.
-  ASSERT_TRUE(deferred->Replay(*recorder_).ok());
+  ASSERT_OK(deferred->Replay(*recorder_));
   EXPECT_THAT(recorder_->calls(), ElementsAre("Dispatch(exe, 0, [1, 1, 1])"));
 
-  ASSERT_TRUE(deferred->Begin().ok());
+  ASSERT_OK(deferred->Begin());
   EXPECT_EQ(deferred->prepared(&kKind), nullptr);
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->End());
   EXPECT_NE(deferred->PrepareOnce(&kKind, prepare), nullptr);
   EXPECT_EQ(prepared_count, 2);
 }
@@ -375,8 +373,8 @@ TEST_F(DeferredCommandBufferTest, PreparesOncePerRecordingAndForgetsOnReRecord) 
 TEST_F(DeferredCommandBufferTest, ARecordingThatCannotBePreparedIsNotTriedAgain) {
   static constexpr char kKind = 0;
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->End());
   int attempts = 0;
   auto refuse = [&](Arena&) -> const void* {
     ++attempts;
@@ -393,9 +391,9 @@ TEST_F(DeferredCommandBufferTest, ARecordingThatCannotBePreparedIsNotTriedAgain)
 TEST_F(DeferredCommandBufferTest, ConcurrentPreparersPrepareOnce) {
   static constexpr char kKind = 0;
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->Dispatch(*executable_, 0, {1, 1, 1}));
+  ASSERT_OK(deferred->End());
   std::atomic<int> attempts{0};
   std::atomic<bool> go{false};
   std::vector<const void*> results(8, nullptr);
@@ -419,8 +417,8 @@ TEST_F(DeferredCommandBufferTest, ConcurrentPreparersPrepareOnce) {
 
 TEST_F(DeferredCommandBufferTest, ExhaustionIsResourceExhausted) {
   auto deferred = MakeDeferred();
-  ASSERT_TRUE(deferred->Begin().ok());
-  ASSERT_TRUE(deferred->Dispatch(*executable_, 0, {1, 1, 1}).ok());
+  ASSERT_OK(deferred->Begin());
+  ASSERT_OK(deferred->Dispatch(*executable_, 0, {1, 1, 1}));
   allocator_.set_byte_limit(allocator_.live_bytes() + 64);
   std::vector<uint8_t> big(4096);
   Status status = deferred->UpdateBuffer(big.data(), {a_.get(), 0, 256});
@@ -430,7 +428,7 @@ TEST_F(DeferredCommandBufferTest, ExhaustionIsResourceExhausted) {
   }
   EXPECT_EQ(status.code(), StatusCode::kResourceExhausted);
   allocator_.set_byte_limit(0);
-  ASSERT_TRUE(deferred->End().ok());
+  ASSERT_OK(deferred->End());
 }
 
 }  // namespace

@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "gpuhal/driver.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
 
 TEST(DeviceUriTest, ParsesSchemeOrdinalAndQuery) {
   Result<DeviceUri> uri = DeviceUri::Parse("fake-cuda://3?seed=7&mode=stream");
-  ASSERT_TRUE(uri.ok()) << uri.status();
+  ASSERT_OK(uri) << uri.status();
   EXPECT_EQ(uri->scheme, "fake-cuda");
   EXPECT_EQ(uri->ordinal, 3u);
   ASSERT_EQ(uri->params.size(), 2u);
@@ -23,7 +24,7 @@ TEST(DeviceUriTest, ParsesSchemeOrdinalAndQuery) {
 
 TEST(DeviceUriTest, MissingOrdinalMeansZero) {
   Result<DeviceUri> uri = DeviceUri::Parse("default://");
-  ASSERT_TRUE(uri.ok());
+  ASSERT_OK(uri);
   EXPECT_EQ(uri->scheme, "default");
   EXPECT_EQ(uri->ordinal, 0u);
 }
@@ -87,7 +88,7 @@ class DriverRegistryTest : public ::testing::Test {
 
 TEST_F(DriverRegistryTest, RegisterRejectsDuplicatesNullAndDefault) {
   DriverRegistry registry;
-  EXPECT_TRUE(registry.Register(std::make_unique<FakeDriver>("a", false, 0)).ok());
+  EXPECT_OK(registry.Register(std::make_unique<FakeDriver>("a", false, 0)));
   EXPECT_TRUE(IsAlreadyExists(registry.Register(std::make_unique<FakeDriver>("a", true, 0))));
   EXPECT_TRUE(IsInvalidArgument(registry.Register(nullptr)));
   EXPECT_TRUE(IsInvalidArgument(registry.Register(std::make_unique<FakeDriver>("default", 0, 0))));
@@ -98,8 +99,8 @@ TEST_F(DriverRegistryTest, RegisterRejectsDuplicatesNullAndDefault) {
 
 TEST_F(DriverRegistryTest, UnknownSchemeListsRegisteredOnes) {
   DriverRegistry registry;
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("cuda", false, 0)).ok());
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("fake-cuda", true, 1)).ok());
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("cuda", false, 0)));
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("fake-cuda", true, 1)));
   Result<Ref<Device>> device = registry.CreateDevice("vulkan://0");
   EXPECT_TRUE(IsNotFound(device.status()));
   EXPECT_EQ(device.status().message(),
@@ -108,12 +109,12 @@ TEST_F(DriverRegistryTest, UnknownSchemeListsRegisteredOnes) {
 
 TEST_F(DriverRegistryTest, DefaultPrefersFirstRealDeviceThenSimulated) {
   DriverRegistry registry;
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("fake-cuda", true, 1)).ok());
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("cuda", false, -1)).ok());
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("hip", false, 0)).ok());
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("fake-cuda", true, 1)));
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("cuda", false, -1)));
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("hip", false, 0)));
   EXPECT_EQ(*registry.ResolveDefaultUri(), "fake-cuda://0");
 
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("real", false, 2)).ok());
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("real", false, 2)));
   EXPECT_EQ(*registry.ResolveDefaultUri(), "real://0");
   EXPECT_TRUE(IsUnimplemented(registry.CreateDevice("default://").status()));
   EXPECT_EQ(static_cast<FakeDriver*>(registry.Find("real"))->last_uri, "real://0");
@@ -121,7 +122,7 @@ TEST_F(DriverRegistryTest, DefaultPrefersFirstRealDeviceThenSimulated) {
 
 TEST_F(DriverRegistryTest, EnvironmentOverridesDefault) {
   DriverRegistry registry;
-  ASSERT_TRUE(registry.Register(std::make_unique<FakeDriver>("fake-hip", true, 1)).ok());
+  ASSERT_OK(registry.Register(std::make_unique<FakeDriver>("fake-hip", true, 1)));
   setenv("GPUHAL_DEVICE", "fake-hip://2?seed=5", 1);
   EXPECT_EQ(*registry.ResolveDefaultUri(), "fake-hip://2?seed=5");
   (void)registry.CreateDevice("default://");

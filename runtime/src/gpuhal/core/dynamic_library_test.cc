@@ -5,6 +5,7 @@
 
 #include <string>
 #include <vector>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -30,18 +31,18 @@ TEST(DynamicLibraryTest, EmptyNameIsInvalid) {
 
 TEST(DynamicLibraryTest, ResolvesSymbolsOfAnOpenLibrary) {
   Result<DynamicLibrary> library = DynamicLibrary::Open(kPresentLibrary);
-  ASSERT_TRUE(library.ok()) << library.status();
+  ASSERT_OK(library) << library.status();
   EXPECT_TRUE(library->is_open());
   EXPECT_EQ(library->name(), kPresentLibrary);
   Result<void*> cos = library->GetSymbol("cos");
-  ASSERT_TRUE(cos.ok()) << cos.status();
+  ASSERT_OK(cos) << cos.status();
   EXPECT_EQ(reinterpret_cast<double (*)(double)>(*cos)(0.0), 1.0);
   EXPECT_EQ(library->FindSymbol("cos"), *cos);
 }
 
 TEST(DynamicLibraryTest, MissingSymbolIsUnavailableNamingSymbolAndLibrary) {
   Result<DynamicLibrary> library = DynamicLibrary::Open(kPresentLibrary);
-  ASSERT_TRUE(library.ok()) << library.status();
+  ASSERT_OK(library) << library.status();
   EXPECT_EQ(library->FindSymbol("gpuhal_no_such_symbol"), nullptr);
   Result<void*> symbol = library->GetSymbol("gpuhal_no_such_symbol");
   ASSERT_FALSE(symbol.ok());
@@ -52,7 +53,7 @@ TEST(DynamicLibraryTest, MissingSymbolIsUnavailableNamingSymbolAndLibrary) {
 
 TEST(DynamicLibraryTest, MoveTransfersOwnership) {
   Result<DynamicLibrary> opened = DynamicLibrary::Open(kPresentLibrary);
-  ASSERT_TRUE(opened.ok()) << opened.status();
+  ASSERT_OK(opened) << opened.status();
   DynamicLibrary first = std::move(opened).value();
   DynamicLibrary second = std::move(first);
   EXPECT_FALSE(first.is_open());  // NOLINT(bugprone-use-after-move): checking the contract.
@@ -73,7 +74,7 @@ TEST(DynamicLibraryTest, LoadedSymbolsKeepTheLibraryOpen) {
   Ref<LoadedSymbols<MathSymbols>> loaded;
   {
     Result<DynamicLibrary> library = DynamicLibrary::Open(kPresentLibrary);
-    ASSERT_TRUE(library.ok()) << library.status();
+    ASSERT_OK(library) << library.status();
     MathSymbols symbols{reinterpret_cast<double (*)(double)>(library->FindSymbol("cos"))};
     loaded = Ref<LoadedSymbols<MathSymbols>>::Adopt(
         new LoadedSymbols<MathSymbols>(std::move(library).value(), symbols));

@@ -10,6 +10,7 @@
 
 #include "gpuhal/core/executable_builder.h"
 #include "gpuhal/core/executable_format_generated.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -59,7 +60,7 @@ TEST(ExecutableFormatTest, RoundTripsEveryField) {
   const ContainerSpec spec = ValidSpec();
   const std::vector<uint8_t> bytes = spec.Build();
   auto parsed = ParseExecutableContainer(bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed) << parsed.status();
 
   ASSERT_EQ(parsed->entry_points.size(), spec.entry_points.size());
   for (size_t i = 0; i < spec.entry_points.size(); ++i) {
@@ -86,7 +87,7 @@ TEST(ExecutableFormatTest, RoundTripsEveryField) {
 TEST(ExecutableFormatTest, CodeIsAlignedAndPointsIntoTheContainer) {
   const std::vector<uint8_t> bytes = ValidSpec().Build();
   auto parsed = ParseExecutableContainer(bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed) << parsed.status();
   const ParsedTarget& ptx = parsed->targets[0];
   ASSERT_FALSE(ptx.code.empty());
   EXPECT_GE(ptx.code.data(), bytes.data());
@@ -97,16 +98,16 @@ TEST(ExecutableFormatTest, CodeIsAlignedAndPointsIntoTheContainer) {
 TEST(ExecutableFormatTest, FindTargetReturnsTheNamedBlob) {
   const std::vector<uint8_t> bytes = ValidSpec().Build();
   auto parsed = ParseExecutableContainer(bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed) << parsed.status();
   auto fake = parsed->FindTarget("fake");
-  ASSERT_TRUE(fake.ok()) << fake.status();
+  ASSERT_OK(fake) << fake.status();
   EXPECT_EQ((*fake)->symbols[1], "fake_copy");
 }
 
 TEST(ExecutableFormatTest, FindTargetListsAvailableTargetsWhenMissing) {
   const std::vector<uint8_t> bytes = ValidSpec().Build();
   auto parsed = ParseExecutableContainer(bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed) << parsed.status();
   auto hsaco = parsed->FindTarget("hsaco");
   ASSERT_FALSE(hsaco.ok());
   EXPECT_EQ(hsaco.status().code(), StatusCode::kNotFound);
@@ -119,7 +120,7 @@ TEST(ExecutableFormatTest, EntryPointWithoutLayoutHasAnEmptyShape) {
   ContainerSpec spec = ValidSpec();
   spec.entry_points[0].layout = {};
   auto parsed = ParseExecutableContainer(spec.Build());
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed) << parsed.status();
   EXPECT_TRUE(parsed->entry_points[0].layout.sets.empty());
   EXPECT_EQ(parsed->entry_points[0].layout.push_constant_count, 0u);
 }
@@ -130,7 +131,7 @@ TEST(ExecutableFormatTest, AcceptsTheLimitsThemselves) {
   const std::vector<uint32_t> full_sets(kMaxDescriptorSets, kMaxBindingsPerSet);
   spec.entry_points[0].layout = LayoutShape::StorageBuffers(full_sets, kMaxPushConstants);
   auto parsed = ParseExecutableContainer(spec.Build());
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_OK(parsed) << parsed.status();
 }
 
 struct Rejection {
@@ -374,20 +375,20 @@ class CheckLayoutMatchesTest : public ::testing::Test {
     std::vector<DescriptorSetLayout*> set_pointers;
     for (const auto& bindings : sets) {
       auto set = DescriptorSetLayout::Create(allocator_, bindings);
-      EXPECT_TRUE(set.ok()) << set.status();
+      EXPECT_OK(set) << set.status();
       if (!set.ok()) return nullptr;
       set_layouts.push_back(*set);
       set_pointers.push_back(set_layouts.back().get());
     }
     auto layout = PipelineLayout::Create(allocator_, set_pointers, push_constants);
-    EXPECT_TRUE(layout.ok()) << layout.status();
+    EXPECT_OK(layout) << layout.status();
     return layout.ok() ? *layout : nullptr;
   }
 
   ParsedEntryPoint CopyEntryPoint() {
     const std::vector<uint8_t> bytes = ValidSpec().Build();
     auto parsed = ParseExecutableContainer(bytes);
-    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_OK(parsed) << parsed.status();
     return parsed.ok() ? parsed->entry_points[1] : ParsedEntryPoint{};
   }
 
@@ -407,7 +408,7 @@ class CheckLayoutMatchesTest : public ::testing::Test {
 TEST_F(CheckLayoutMatchesTest, MatchesRegardlessOfDeclarationOrderAndFlags) {
   Ref<PipelineLayout> layout = CopyLayout();
   ASSERT_TRUE(layout);
-  EXPECT_TRUE(CheckLayoutMatches(CopyEntryPoint(), *layout).ok());
+  EXPECT_OK(CheckLayoutMatches(CopyEntryPoint(), *layout));
 }
 
 TEST_F(CheckLayoutMatchesTest, NamesSetCountDifference) {

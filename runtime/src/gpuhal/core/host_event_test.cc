@@ -9,6 +9,7 @@
 
 #include "gpuhal/allocator.h"
 #include "gpuhal/core/host_event_pool.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -21,8 +22,8 @@ TEST(HostEventTest, SetWaitReset) {
   EXPECT_TRUE(IsDeadlineExceeded(event.Wait(Timeout::Immediate())));
   event.Set();
   EXPECT_TRUE(event.IsSet());
-  EXPECT_TRUE(event.Wait(Timeout::Immediate()).ok());
-  EXPECT_TRUE(event.Wait(Timeout::Infinite()).ok());
+  EXPECT_OK(event.Wait(Timeout::Immediate()));
+  EXPECT_OK(event.Wait(Timeout::Infinite()));
   event.Set();  // idempotent
   event.Reset();
   EXPECT_FALSE(event.IsSet());
@@ -44,7 +45,7 @@ TEST(HostEventTest, OneSetWakesEveryWaiter) {
   std::vector<std::thread> waiters;
   for (int i = 0; i < 16; ++i) {
     waiters.emplace_back([&] {
-      EXPECT_TRUE(event.Wait(Timeout::After(30s)).ok());
+      EXPECT_OK(event.Wait(Timeout::After(30s)));
       woken.fetch_add(1);
     });
   }
@@ -61,7 +62,7 @@ TEST(HostEventTest, WaiterMayDestroyTheEventOnceSet) {
   for (int i = 0; i < 2000; ++i) {
     auto* event = new HostEvent();
     std::thread setter([event] { event->Set(); });
-    EXPECT_TRUE(event->Wait(Timeout::Infinite()).ok());
+    EXPECT_OK(event->Wait(Timeout::Infinite()));
     delete event;
     setter.join();
   }
@@ -75,7 +76,7 @@ TEST(HostEventPoolTest, RecyclesUpToCapacity) {
     EXPECT_EQ(pool.live_count(), 0u);
 
     Result<HostEvent*> first = pool.Acquire();
-    ASSERT_TRUE(first.ok());
+    ASSERT_OK(first);
     EXPECT_EQ(pool.live_count(), 1u);
     EXPECT_EQ(pool.pooled_count(), 0u);
     (*first)->Set();
@@ -86,7 +87,7 @@ TEST(HostEventPoolTest, RecyclesUpToCapacity) {
     // Reuse: same event, no allocation, and it comes back unset.
     const uint64_t allocations = allocator.allocation_count();
     Result<HostEvent*> again = pool.Acquire();
-    ASSERT_TRUE(again.ok());
+    ASSERT_OK(again);
     EXPECT_EQ(*again, *first);
     EXPECT_FALSE((*again)->IsSet());
     EXPECT_EQ(allocator.allocation_count(), allocations);
@@ -95,7 +96,7 @@ TEST(HostEventPoolTest, RecyclesUpToCapacity) {
     std::vector<HostEvent*> events = {*again};
     for (int i = 0; i < 3; ++i) {
       Result<HostEvent*> event = pool.Acquire();
-      ASSERT_TRUE(event.ok());
+      ASSERT_OK(event);
       events.push_back(*event);
     }
     EXPECT_EQ(pool.live_count(), 4u);
@@ -113,7 +114,7 @@ TEST(HostEventPoolTest, ReserveFillsToCapacity) {
   CountingAllocator allocator;
   {
     HostEventPool pool(allocator, 4);
-    ASSERT_TRUE(pool.Reserve(10).ok());
+    ASSERT_OK(pool.Reserve(10));
     EXPECT_EQ(pool.pooled_count(), 4u);
     EXPECT_EQ(pool.live_count(), 4u);
     const uint64_t allocations = allocator.allocation_count();
@@ -148,9 +149,9 @@ TEST(HostEventPoolTest, ConcurrentAcquireAndRelease) {
       threads.emplace_back([&] {
         for (int i = 0; i < 2000; ++i) {
           Result<HostEvent*> event = pool.Acquire();
-          ASSERT_TRUE(event.ok());
+          ASSERT_OK(event);
           (*event)->Set();
-          EXPECT_TRUE((*event)->Wait(Timeout::Immediate()).ok());
+          EXPECT_OK((*event)->Wait(Timeout::Immediate()));
           pool.Release(*event);
         }
       });

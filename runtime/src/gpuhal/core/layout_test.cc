@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <vector>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -15,7 +16,7 @@ class LayoutTest : public ::testing::Test {
     std::vector<DescriptorSetLayoutBinding> bindings(binding_count);
     for (uint32_t i = 0; i < binding_count; ++i) bindings[i].ordinal = i;
     auto layout = DescriptorSetLayout::Create(allocator_, bindings);
-    EXPECT_TRUE(layout.ok()) << layout.status();
+    EXPECT_OK(layout) << layout.status();
     return layout.ok() ? *layout : nullptr;
   }
 
@@ -29,7 +30,7 @@ TEST_F(LayoutTest, BindingsAreSortedByOrdinal) {
       {4, DescriptorType::kStorageBuffer, DescriptorFlags::kReadOnly},
   };
   auto layout = DescriptorSetLayout::Create(allocator_, bindings);
-  ASSERT_TRUE(layout.ok()) << layout.status();
+  ASSERT_OK(layout) << layout.status();
   ASSERT_EQ((*layout)->binding_count(), 3u);
   auto sorted = (*layout)->bindings();
   EXPECT_EQ(sorted[0].ordinal, 2u);
@@ -44,7 +45,7 @@ TEST_F(LayoutTest, BindingsAreSortedByOrdinal) {
 TEST_F(LayoutTest, SlotOfMissingOrdinalIsNotFoundListingOrdinals) {
   const DescriptorSetLayoutBinding bindings[] = {{0}, {1}, {3}};
   auto layout = DescriptorSetLayout::Create(allocator_, bindings);
-  ASSERT_TRUE(layout.ok());
+  ASSERT_OK(layout);
   auto slot = (*layout)->SlotOfOrdinal(2);
   EXPECT_EQ(slot.status().code(), StatusCode::kNotFound);
   EXPECT_NE(slot.status().message().find("ordinal 2"), std::string_view::npos);
@@ -69,7 +70,7 @@ TEST_F(LayoutTest, BindingLimitIsExact) {
 
 TEST_F(LayoutTest, EmptySetIsAllowed) {
   auto layout = DescriptorSetLayout::Create(allocator_, {});
-  ASSERT_TRUE(layout.ok());
+  ASSERT_OK(layout);
   EXPECT_EQ((*layout)->binding_count(), 0u);
   EXPECT_EQ((*layout)->SlotOfOrdinal(0).status().code(), StatusCode::kNotFound);
 }
@@ -80,7 +81,7 @@ TEST_F(LayoutTest, ArgumentOffsetsAreComputedAtCreation) {
   auto c = MakeSet(2);
   DescriptorSetLayout* sets[] = {a.get(), b.get(), c.get()};
   auto layout = PipelineLayout::Create(allocator_, sets, 4);
-  ASSERT_TRUE(layout.ok()) << layout.status();
+  ASSERT_OK(layout) << layout.status();
   EXPECT_EQ((*layout)->set_count(), 3u);
   EXPECT_EQ((*layout)->set_base_argument(0), 0u);
   EXPECT_EQ((*layout)->set_base_argument(1), 3u);
@@ -95,7 +96,7 @@ TEST_F(LayoutTest, PipelineLayoutRetainsSetLayouts) {
   auto set = MakeSet(2);
   DescriptorSetLayout* sets[] = {set.get()};
   auto layout = PipelineLayout::Create(allocator_, sets, 0);
-  ASSERT_TRUE(layout.ok());
+  ASSERT_OK(layout);
   EXPECT_EQ(set->ref_count_for_testing(), 2);
   set.reset();
   EXPECT_EQ((*layout)->set_layout(0).binding_count(), 2u);
@@ -105,7 +106,7 @@ TEST_F(LayoutTest, SetLimitIsExact) {
   auto set = MakeSet(1);
   std::vector<DescriptorSetLayout*> sets(kMaxDescriptorSets, set.get());
   auto at_limit = PipelineLayout::Create(allocator_, sets, 0);
-  ASSERT_TRUE(at_limit.ok()) << at_limit.status();
+  ASSERT_OK(at_limit) << at_limit.status();
   EXPECT_EQ((*at_limit)->set_count(), kMaxDescriptorSets);
   sets.push_back(set.get());
   auto over = PipelineLayout::Create(allocator_, sets, 0);
@@ -115,7 +116,7 @@ TEST_F(LayoutTest, SetLimitIsExact) {
 
 TEST_F(LayoutTest, PushConstantLimitIsExact) {
   auto at_limit = PipelineLayout::Create(allocator_, {}, kMaxPushConstants);
-  ASSERT_TRUE(at_limit.ok()) << at_limit.status();
+  ASSERT_OK(at_limit) << at_limit.status();
   EXPECT_EQ((*at_limit)->push_constant_count(), kMaxPushConstants);
   EXPECT_EQ((*at_limit)->push_constant_base_argument(), 0u);
   auto over = PipelineLayout::Create(allocator_, {}, kMaxPushConstants + 1);

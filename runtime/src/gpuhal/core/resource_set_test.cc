@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <vector>
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -13,7 +14,7 @@ class ResourceSetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto pool = BlockPool::Create(allocator_, 256);
-    ASSERT_TRUE(pool.ok());
+    ASSERT_OK(pool);
     pool_ = *pool;
   }
   void TearDown() override {
@@ -28,7 +29,7 @@ class ResourceSetTest : public ::testing::Test {
 TEST_F(ResourceSetTest, RetainsUntilReset) {
   ResourceSet set(*pool_);
   Counted* object = NewRefCounted<Counted>(allocator_);
-  ASSERT_TRUE(set.Insert(object).ok());
+  ASSERT_OK(set.Insert(object));
   EXPECT_EQ(object->ref_count_for_testing(), 2);
   object->Release();  // the caller's reference
   EXPECT_EQ(object->ref_count_for_testing(), 1);
@@ -41,8 +42,8 @@ TEST_F(ResourceSetTest, RepeatedInsertsAreDeduplicated) {
   Ref<Counted> a = MakeRef<Counted>(allocator_);
   Ref<Counted> b = MakeRef<Counted>(allocator_);
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(set.Insert(a.get()).ok());
-    ASSERT_TRUE(set.Insert(b.get()).ok());
+    ASSERT_OK(set.Insert(a.get()));
+    ASSERT_OK(set.Insert(b.get()));
   }
   EXPECT_EQ(set.retained_count(), 2u);
   EXPECT_EQ(a->ref_count_for_testing(), 2);
@@ -58,8 +59,8 @@ TEST_F(ResourceSetTest, EveryAlternatingPairIsDeduplicated) {
     for (size_t j = i + 1; j < objects.size(); ++j) {
       ResourceSet set(*pool_);
       for (int k = 0; k < 10; ++k) {
-        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
-        ASSERT_TRUE(set.Insert(objects[j].get()).ok());
+        ASSERT_OK(set.Insert(objects[i].get()));
+        ASSERT_OK(set.Insert(objects[j].get()));
       }
       ASSERT_EQ(set.retained_count(), 2u) << "objects " << i << " and " << j;
     }
@@ -71,14 +72,14 @@ TEST_F(ResourceSetTest, ClearReleasesEverythingAndKeepsOneBlock) {
   for (int i = 0; i < 100; ++i) objects.push_back(MakeRef<Counted>(allocator_));
   {
     ResourceSet set(*pool_);
-    for (auto& object : objects) ASSERT_TRUE(set.Insert(object.get()).ok());
+    for (auto& object : objects) ASSERT_OK(set.Insert(object.get()));
     ASSERT_GT(pool_->allocated_block_count(), 1u);
     set.Clear();
     EXPECT_EQ(set.retained_count(), 0u);
     for (auto& object : objects) EXPECT_EQ(object->ref_count_for_testing(), 1);
     EXPECT_EQ(pool_->free_block_count() + 1, pool_->allocated_block_count());
     // Inserting again uses the kept block, and the cache no longer names the released.
-    ASSERT_TRUE(set.Insert(objects[0].get()).ok());
+    ASSERT_OK(set.Insert(objects[0].get()));
     EXPECT_EQ(objects[0]->ref_count_for_testing(), 2);
     EXPECT_EQ(set.retained_count(), 1u);
   }
@@ -95,8 +96,8 @@ TEST_F(ResourceSetTest, AfterClearEverySmallSetsObjectIsRetainedAgain) {
   for (size_t count = 1; count <= 8; ++count) {
     for (size_t first = 0; first + count <= objects.size(); first += count) {
       for (size_t i = first; i < first + count; ++i) {
-        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
-        ASSERT_TRUE(set.Insert(objects[i].get()).ok());  // a repeat, caught by the cache
+        ASSERT_OK(set.Insert(objects[i].get()));
+        ASSERT_OK(set.Insert(objects[i].get()));  // a repeat, caught by the cache
       }
       ASSERT_EQ(set.retained_count(), count);
       set.Clear();
@@ -105,7 +106,7 @@ TEST_F(ResourceSetTest, AfterClearEverySmallSetsObjectIsRetainedAgain) {
       }
       // Each one retained again, as if never seen.
       for (size_t i = first; i < first + count; ++i) {
-        ASSERT_TRUE(set.Insert(objects[i].get()).ok());
+        ASSERT_OK(set.Insert(objects[i].get()));
         ASSERT_EQ(objects[i]->ref_count_for_testing(), 2) << "object " << i;
       }
       set.Clear();
@@ -115,7 +116,7 @@ TEST_F(ResourceSetTest, AfterClearEverySmallSetsObjectIsRetainedAgain) {
 
 TEST_F(ResourceSetTest, NullIsIgnored) {
   ResourceSet set(*pool_);
-  EXPECT_TRUE(set.Insert(nullptr).ok());
+  EXPECT_OK(set.Insert(nullptr));
   EXPECT_EQ(set.retained_count(), 0u);
 }
 
@@ -124,7 +125,7 @@ TEST_F(ResourceSetTest, ManyObjectsSpanChunksAndAllAreReleased) {
   for (int i = 0; i < 500; ++i) objects.push_back(MakeRef<Counted>(allocator_));
   {
     ResourceSet set(*pool_);
-    for (auto& object : objects) ASSERT_TRUE(set.Insert(object.get()).ok());
+    for (auto& object : objects) ASSERT_OK(set.Insert(object.get()));
     EXPECT_GE(set.retained_count(), 500u);
     EXPECT_GT(pool_->allocated_block_count(), 1u);  // 256-byte blocks hold 31 entries
     for (auto& object : objects) EXPECT_EQ(object->ref_count_for_testing(), 2);
@@ -138,12 +139,12 @@ TEST_F(ResourceSetTest, InsertAllAndReuseAfterReset) {
   Ref<Counted> a = MakeRef<Counted>(allocator_);
   Ref<Counted> b = MakeRef<Counted>(allocator_);
   const RefCounted* both[] = {a.get(), nullptr, b.get()};
-  ASSERT_TRUE(set.InsertAll(both).ok());
+  ASSERT_OK(set.InsertAll(both));
   EXPECT_EQ(set.retained_count(), 2u);
   set.Reset();
   EXPECT_EQ(a->ref_count_for_testing(), 1);
   // The cache was cleared too: a re-insert after Reset retains again.
-  ASSERT_TRUE(set.Insert(a.get()).ok());
+  ASSERT_OK(set.Insert(a.get()));
   EXPECT_EQ(a->ref_count_for_testing(), 2);
 }
 

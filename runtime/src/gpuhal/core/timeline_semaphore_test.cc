@@ -16,6 +16,7 @@
 #include "gpuhal/core/host_event.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/semaphore.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -26,7 +27,7 @@ using Acquisition = TimelineSemaphore::Acquisition;
 
 Ref<Semaphore> NewHostSemaphore(Allocator& allocator, uint64_t initial_value) {
   Result<Ref<Semaphore>> semaphore = CreateHostSemaphore(initial_value, allocator);
-  EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+  EXPECT_OK(semaphore) << semaphore.status();
   return semaphore.ok() ? *semaphore : nullptr;
 }
 
@@ -88,11 +89,11 @@ TEST(TimelineSemaphoreTest, SignalAdvancesMonotonically) {
   {
     Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 3);
     EXPECT_EQ(*semaphore->Query(), 3u);
-    EXPECT_TRUE(semaphore->Signal(4).ok());
+    EXPECT_OK(semaphore->Signal(4));
     EXPECT_EQ(*semaphore->Query(), 4u);
-    EXPECT_TRUE(semaphore->Signal(100).ok());
+    EXPECT_OK(semaphore->Signal(100));
     EXPECT_EQ(*semaphore->Query(), 100u);
-    EXPECT_TRUE(semaphore->Signal(UINT64_MAX).ok());
+    EXPECT_OK(semaphore->Signal(UINT64_MAX));
     EXPECT_EQ(*semaphore->Query(), UINT64_MAX);
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
@@ -159,11 +160,11 @@ TEST(TimelineSemaphoreTest, SatisfiedWaitsReturnAtOnceWhateverTheTimeout) {
   CountingAllocator allocator;
   {
     Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 10);
-    EXPECT_TRUE(semaphore->Wait(0, Timeout::Immediate()).ok());
-    EXPECT_TRUE(semaphore->Wait(10, Timeout::Immediate()).ok());
-    EXPECT_TRUE(semaphore->Wait(10, Timeout::After(1h)).ok());
-    EXPECT_TRUE(semaphore->Wait(7, Timeout::At(Clock::now() - 1s)).ok());
-    EXPECT_TRUE(semaphore->Wait(10, Timeout::Infinite()).ok());
+    EXPECT_OK(semaphore->Wait(0, Timeout::Immediate()));
+    EXPECT_OK(semaphore->Wait(10, Timeout::Immediate()));
+    EXPECT_OK(semaphore->Wait(10, Timeout::After(1h)));
+    EXPECT_OK(semaphore->Wait(7, Timeout::At(Clock::now() - 1s)));
+    EXPECT_OK(semaphore->Wait(10, Timeout::Infinite()));
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
 }
@@ -200,11 +201,11 @@ TEST(TimelineSemaphoreTest, WaitIsReleasedBySignalFromAnotherThread) {
     Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 0);
     std::thread signaller([&] {
       ASSERT_TRUE(Eventually([&] { return Timeline(semaphore).pending_timepoint_count() == 2; }));
-      EXPECT_TRUE(semaphore->Signal(1).ok());
-      EXPECT_TRUE(semaphore->Signal(2).ok());
+      EXPECT_OK(semaphore->Signal(1));
+      EXPECT_OK(semaphore->Signal(2));
     });
-    std::thread relative_waiter([&] { EXPECT_TRUE(semaphore->Wait(2, Timeout::After(30s)).ok()); });
-    EXPECT_TRUE(semaphore->Wait(1, Timeout::Infinite()).ok());
+    std::thread relative_waiter([&] { EXPECT_OK(semaphore->Wait(2, Timeout::After(30s))); });
+    EXPECT_OK(semaphore->Wait(1, Timeout::Infinite()));
     relative_waiter.join();
     signaller.join();
     EXPECT_EQ(Timeline(semaphore).pending_timepoint_count(), 0u);
@@ -221,18 +222,18 @@ TEST(TimelineSemaphoreTest, ManyWaitersOnOneValueWakeTogetherWhenReached) {
     std::vector<std::thread> waiters;
     for (int i = 0; i < kWaiters; ++i) {
       waiters.emplace_back([&] {
-        EXPECT_TRUE(semaphore->Wait(5, Timeout::Infinite()).ok());
+        EXPECT_OK(semaphore->Wait(5, Timeout::Infinite()));
         EXPECT_GE(*semaphore->Query(), 5u);
         woken.fetch_add(1);
       });
     }
     ASSERT_TRUE(Eventually(
         [&] { return Timeline(semaphore).pending_timepoint_count() == kWaiters; }));
-    for (uint64_t value = 1; value < 5; ++value) EXPECT_TRUE(semaphore->Signal(value).ok());
+    for (uint64_t value = 1; value < 5; ++value) EXPECT_OK(semaphore->Signal(value));
     std::this_thread::sleep_for(10ms);
     EXPECT_EQ(woken.load(), 0);
     EXPECT_EQ(Timeline(semaphore).pending_timepoint_count(), size_t{kWaiters});
-    EXPECT_TRUE(semaphore->Signal(5).ok());
+    EXPECT_OK(semaphore->Signal(5));
     EXPECT_EQ(Timeline(semaphore).pending_timepoint_count(), 0u);
     for (auto& waiter : waiters) waiter.join();
     EXPECT_EQ(woken.load(), kWaiters);
@@ -253,7 +254,7 @@ TEST(TimelineSemaphoreTest, WaitersOnDifferentValuesWakeExactlyWhenTheirValueIsR
       // Descending targets so that the ordered list is built out of order.
       const uint64_t target = kWaiters - i;
       waiters.emplace_back([&, target] {
-        EXPECT_TRUE(semaphore->Wait(target, Timeout::After(60s)).ok());
+        EXPECT_OK(semaphore->Wait(target, Timeout::After(60s)));
         EXPECT_GE(*semaphore->Query(), target);
         std::lock_guard<std::mutex> lock(mutex);
         ++woken;
@@ -263,7 +264,7 @@ TEST(TimelineSemaphoreTest, WaitersOnDifferentValuesWakeExactlyWhenTheirValueIsR
     ASSERT_TRUE(Eventually(
         [&] { return Timeline(semaphore).pending_timepoint_count() == kWaiters; }));
     for (uint64_t value = 1; value <= kWaiters; ++value) {
-      ASSERT_TRUE(semaphore->Signal(value).ok());
+      ASSERT_OK(semaphore->Signal(value));
       // Exactly the waiters up to `value` were released, synchronously with Signal.
       EXPECT_EQ(Timeline(semaphore).pending_timepoint_count(), kWaiters - value);
       std::unique_lock<std::mutex> lock(mutex);
@@ -306,13 +307,13 @@ TEST(TimelineSemaphoreTest, CrossThreadPingPong) {
     Ref<Semaphore> pong = NewHostSemaphore(allocator, 0);
     std::thread responder([&] {
       for (uint64_t i = 1; i <= kRoundTrips; ++i) {
-        ASSERT_TRUE(ping->Wait(i, Timeout::Infinite()).ok());
-        ASSERT_TRUE(pong->Signal(i).ok());
+        ASSERT_OK(ping->Wait(i, Timeout::Infinite()));
+        ASSERT_OK(pong->Signal(i));
       }
     });
     for (uint64_t i = 1; i <= kRoundTrips; ++i) {
-      ASSERT_TRUE(ping->Signal(i).ok());
-      ASSERT_TRUE(pong->Wait(i, Timeout::Infinite()).ok());
+      ASSERT_OK(ping->Signal(i));
+      ASSERT_OK(pong->Wait(i, Timeout::Infinite()));
     }
     responder.join();
     EXPECT_EQ(*ping->Query(), kRoundTrips);
@@ -335,13 +336,13 @@ TEST(TimelineSemaphoreTest, TimepointsAreNotifiedInValueOrderAndFifoWithinAValue
     for (Timepoint* timepoint : {&at3a, &at1, &at3b, &at2, &at9}) {
       ASSERT_EQ(*Timeline(semaphore).AcquireTimepoint(*timepoint), Acquisition::kEnqueued);
     }
-    EXPECT_TRUE(semaphore->Signal(3).ok());
+    EXPECT_OK(semaphore->Signal(3));
     EXPECT_EQ(recorder.order, (std::vector<int>{1, 3, 0, 2}));
-    for (const Status& status : recorder.statuses) EXPECT_TRUE(status.ok());
+    for (const Status& status : recorder.statuses) EXPECT_OK(status);
     EXPECT_EQ(Timeline(semaphore).pending_timepoint_count(), 1u);
     EXPECT_FALSE(Timeline(semaphore).CancelTimepoint(at1));  // already notified
     EXPECT_TRUE(Timeline(semaphore).CancelTimepoint(at9));
-    EXPECT_TRUE(semaphore->Signal(10).ok());
+    EXPECT_OK(semaphore->Signal(10));
     EXPECT_EQ(recorder.count(), 4u);  // the cancelled one never ran
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
@@ -370,9 +371,9 @@ TEST(TimelineSemaphoreTest, ManyTimepointsInAnyOrderAreNotifiedByValueThenFifo) 
     std::stable_sort(expected.begin(), expected.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (uint64_t value = 1; value <= 40 + kCount / 2; value += 7) {
-      ASSERT_TRUE(semaphore->Signal(value).ok());
+      ASSERT_OK(semaphore->Signal(value));
     }
-    ASSERT_TRUE(semaphore->Signal(1000).ok());
+    ASSERT_OK(semaphore->Signal(1000));
     ASSERT_EQ(recorder.order.size(), expected.size());
     for (size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(recorder.order[i], expected[i].second) << "notification " << i;
@@ -402,8 +403,8 @@ TEST(TimelineSemaphoreTest, FailureNotifiesTimepointsWithTheFailure) {
     Recorder recorder;
     Timepoint first(1, &Recorder::Callback, &recorder);
     Timepoint second(2, &Recorder::Callback, &recorder);
-    ASSERT_TRUE(Timeline(semaphore).AcquireTimepoint(first).ok());
-    ASSERT_TRUE(Timeline(semaphore).AcquireTimepoint(second).ok());
+    ASSERT_OK(Timeline(semaphore).AcquireTimepoint(first));
+    ASSERT_OK(Timeline(semaphore).AcquireTimepoint(second));
     semaphore->Fail(UnavailableError("queue lost"));
     ASSERT_EQ(recorder.count(), 2u);
     for (const Status& status : recorder.statuses) {
@@ -422,7 +423,7 @@ struct ReentrantChain {
 
   static void Callback(void* user_data, Timepoint& timepoint, const Status& status) {
     auto* chain = static_cast<ReentrantChain*>(user_data);
-    ASSERT_TRUE(status.ok());
+    ASSERT_OK(status);
     const int index = chain->fired++;
     EXPECT_EQ(&timepoint, &chain->timepoints[index]);
     EXPECT_EQ(*chain->semaphore->Query(), timepoint.minimum_value);
@@ -432,7 +433,7 @@ struct ReentrantChain {
     next.callback = &Callback;
     next.user_data = chain;
     EXPECT_EQ(*chain->semaphore->AcquireTimepoint(next), Acquisition::kEnqueued);
-    EXPECT_TRUE(chain->semaphore->Signal(next.minimum_value).ok());
+    EXPECT_OK(chain->semaphore->Signal(next.minimum_value));
   }
 };
 
@@ -444,8 +445,8 @@ TEST(TimelineSemaphoreTest, CallbacksRunOutsideTheLockAndMayReenter) {
     chain.timepoints[0].minimum_value = 1;
     chain.timepoints[0].callback = &ReentrantChain::Callback;
     chain.timepoints[0].user_data = &chain;
-    ASSERT_TRUE(Timeline(semaphore).AcquireTimepoint(chain.timepoints[0]).ok());
-    EXPECT_TRUE(semaphore->Signal(1).ok());
+    ASSERT_OK(Timeline(semaphore).AcquireTimepoint(chain.timepoints[0]));
+    EXPECT_OK(semaphore->Signal(1));
     EXPECT_EQ(chain.fired, 4);
     EXPECT_EQ(*semaphore->Query(), 4u);
     // A host wait inside a callback on another semaphore works too.
@@ -458,12 +459,12 @@ TEST(TimelineSemaphoreTest, CallbacksRunOutsideTheLockAndMayReenter) {
         1,
         [](void* user_data, Timepoint&, const Status&) {
           auto* context = static_cast<Context*>(user_data);
-          EXPECT_TRUE(context->semaphore->Wait(4, Timeout::Immediate()).ok());
+          EXPECT_OK(context->semaphore->Wait(4, Timeout::Immediate()));
           context->semaphore->Fail(CancelledError("from a callback"));
         },
         &context);
-    ASSERT_TRUE(Timeline(other).AcquireTimepoint(timepoint).ok());
-    EXPECT_TRUE(other->Signal(1).ok());
+    ASSERT_OK(Timeline(other).AcquireTimepoint(timepoint));
+    EXPECT_OK(other->Signal(1));
     EXPECT_EQ(semaphore->Query().status(), CancelledError("from a callback"));
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
@@ -477,8 +478,8 @@ TEST(TimelineSemaphoreTest, CancelRacingWithSignalNeverLosesOrDuplicatesACallbac
     Ref<Semaphore> armed = NewHostSemaphore(allocator, 0);
     std::thread signaller([&] {
       for (uint64_t i = 1; i <= kIterations; ++i) {
-        ASSERT_TRUE(armed->Wait(i, Timeout::Infinite()).ok());
-        ASSERT_TRUE(semaphore->Signal(i).ok());
+        ASSERT_OK(armed->Wait(i, Timeout::Infinite()));
+        ASSERT_OK(semaphore->Signal(i));
       }
     });
     int cancelled = 0;
@@ -488,18 +489,18 @@ TEST(TimelineSemaphoreTest, CancelRacingWithSignalNeverLosesOrDuplicatesACallbac
       StackWait wait;
       Timepoint timepoint(i, &StackWait::Callback, &wait);
       ASSERT_EQ(*Timeline(semaphore).AcquireTimepoint(timepoint), Acquisition::kEnqueued);
-      ASSERT_TRUE(armed->Signal(i).ok());
+      ASSERT_OK(armed->Signal(i));
       if (i % 3 == 0) std::this_thread::yield();
       if (Timeline(semaphore).CancelTimepoint(timepoint)) {
         ++cancelled;
         // Once the signal has certainly happened, the callback still must not run.
-        ASSERT_TRUE(semaphore->Wait(i, Timeout::Infinite()).ok());
+        ASSERT_OK(semaphore->Wait(i, Timeout::Infinite()));
         EXPECT_EQ(wait.calls.load(), 0);
       } else {
         ++notified;
-        ASSERT_TRUE(wait.event.Wait(Timeout::Infinite()).ok());
+        ASSERT_OK(wait.event.Wait(Timeout::Infinite()));
         EXPECT_EQ(wait.calls.load(), 1);
-        EXPECT_TRUE(wait.status.ok());
+        EXPECT_OK(wait.status);
       }
     }
     signaller.join();
@@ -518,7 +519,7 @@ TEST(TimelineSemaphoreTest, TimedWaitsRacingWithSignalsAlwaysSettle) {
     Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 0);
     std::thread signaller([&] {
       for (uint64_t i = 1; i <= kIterations; ++i) {
-        ASSERT_TRUE(semaphore->Signal(i).ok());
+        ASSERT_OK(semaphore->Signal(i));
         if (i % 8 == 0) std::this_thread::sleep_for(10us);
       }
     });
@@ -541,8 +542,8 @@ TEST(TimelineSemaphoreTest, DeviceProgressAdvancesAndIgnoresStaleValues) {
     Timepoint device_signal(5, &Recorder::Callback, &recorder,
                             TimelineSemaphore::kFirstSubclassKind);
     Timepoint host_wait(7, &Recorder::Callback, &recorder);
-    ASSERT_TRUE(semaphore->AcquireTimepoint(device_signal).ok());
-    ASSERT_TRUE(semaphore->AcquireTimepoint(host_wait).ok());
+    ASSERT_OK(semaphore->AcquireTimepoint(device_signal));
+    ASSERT_OK(semaphore->AcquireTimepoint(host_wait));
 
     // A subclass finds its own timepoints in the shared list.
     Timepoint* found = nullptr;
@@ -556,12 +557,12 @@ TEST(TimelineSemaphoreTest, DeviceProgressAdvancesAndIgnoresStaleValues) {
       return timepoint.kind == TimelineSemaphore::kFirstSubclassKind;
     }));
 
-    EXPECT_TRUE(semaphore->AdvanceTo(5).ok());
+    EXPECT_OK(semaphore->AdvanceTo(5));
     EXPECT_EQ(recorder.count(), 1u);
-    EXPECT_TRUE(semaphore->AdvanceTo(3).ok());  // completion seen out of order: ignored
+    EXPECT_OK(semaphore->AdvanceTo(3));  // completion seen out of order: ignored
     EXPECT_EQ(*semaphore->Query(), 5u);
     EXPECT_TRUE(IsOutOfRange(semaphore->Signal(5)));
-    EXPECT_TRUE(semaphore->Signal(7).ok());
+    EXPECT_OK(semaphore->Signal(7));
     EXPECT_EQ(recorder.count(), 2u);
     semaphore->Fail(InternalError("device fault"));
     EXPECT_EQ(semaphore->AdvanceTo(8), InternalError("device fault"));
@@ -575,7 +576,7 @@ TEST(TimelineSemaphoreTest, DestroyingTheSemaphoreCancelsOrphanedTimepoints) {
   Timepoint orphan(3, &Recorder::Callback, &recorder);
   {
     Ref<Semaphore> semaphore = NewHostSemaphore(allocator, 0);
-    ASSERT_TRUE(Timeline(semaphore).AcquireTimepoint(orphan).ok());
+    ASSERT_OK(Timeline(semaphore).AcquireTimepoint(orphan));
   }
   ASSERT_EQ(recorder.count(), 1u);
   EXPECT_TRUE(IsCancelled(recorder.statuses[0])) << recorder.statuses[0];

@@ -7,6 +7,7 @@
 
 #include "gpuhal/core/deferred_command_buffer.h"
 #include "gpuhal/core/testing/command_buffer_test_fixture.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -19,7 +20,7 @@ class ValidatingCommandBufferTest : public testing::CommandBufferTest {
   void SetUp() override {
     CommandBufferTest::SetUp();
     shim_ = Wrap(*recorder_);
-    ASSERT_TRUE(shim_->Begin().ok());
+    ASSERT_OK(shim_->Begin());
     recorder_->ClearCalls();
   }
   void TearDown() override {
@@ -29,7 +30,7 @@ class ValidatingCommandBufferTest : public testing::CommandBufferTest {
 
   Ref<ValidatingCommandBuffer> Wrap(CommandBuffer& wrapped) {
     auto shim = ValidatingCommandBuffer::Create(allocator_, wrapped);
-    EXPECT_TRUE(shim.ok()) << shim.status();
+    EXPECT_OK(shim) << shim.status();
     return *shim;
   }
   Ref<ValidatingCommandBuffer> MakeShim(CommandBufferUsage usage, CommandCategory categories,
@@ -49,7 +50,7 @@ class ValidatingCommandBufferTest : public testing::CommandBufferTest {
     recorder_->ClearCalls();
   }
   void ExpectForwarded(const Status& status) {
-    EXPECT_TRUE(status.ok()) << status;
+    EXPECT_OK(status) << status;
     EXPECT_EQ(recorder_->calls().size(), 1u);
     recorder_->ClearCalls();
   }
@@ -59,8 +60,8 @@ class ValidatingCommandBufferTest : public testing::CommandBufferTest {
   void BindEverySet(CommandBuffer& shim, testing::RecordingCommandBuffer& recorder) {
     const BufferBinding set0[] = {{0, a_.get()}, {1, b_.get()}};
     const BufferBinding set1[] = {{4, a_.get()}};
-    ASSERT_TRUE(shim.PushDescriptorSet(*layout_, 0, set0).ok());
-    ASSERT_TRUE(shim.PushDescriptorSet(*layout_, 1, set1).ok());
+    ASSERT_OK(shim.PushDescriptorSet(*layout_, 0, set0));
+    ASSERT_OK(shim.PushDescriptorSet(*layout_, 1, set1));
     recorder.ClearCalls();
   }
 
@@ -93,8 +94,8 @@ TEST_F(ValidatingCommandBufferTest, CommandsOutsideBeginEndAreFailedPrecondition
   EXPECT_EQ(before.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(before.message()), HasSubstr("Dispatch"));
   EXPECT_THAT(std::string(before.message()), HasSubstr("has not begun"));
-  ASSERT_TRUE(shim->Begin().ok());
-  ASSERT_TRUE(shim->End().ok());
+  ASSERT_OK(shim->Begin());
+  ASSERT_OK(shim->End());
   const uint8_t byte = 0;
   Status after = shim->FillBuffer({a_.get(), 0, 4}, &byte, 1);
   EXPECT_EQ(after.code(), StatusCode::kFailedPrecondition);
@@ -108,8 +109,8 @@ TEST_F(ValidatingCommandBufferTest, CommandsOutsideBeginEndAreFailedPrecondition
 TEST_F(ValidatingCommandBufferTest, OneShotCannotBeRecordedTwice) {
   Ref<testing::RecordingCommandBuffer> recorder;
   auto shim = MakeShim(CommandBufferUsage::kOneShot, CommandCategory::kAny, &recorder);
-  ASSERT_TRUE(shim->Begin().ok());
-  ASSERT_TRUE(shim->End().ok());
+  ASSERT_OK(shim->Begin());
+  ASSERT_OK(shim->End());
   Status again = shim->Begin();
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(again.message()), HasSubstr("one-shot"));
@@ -120,10 +121,10 @@ TEST_F(ValidatingCommandBufferTest, ReusableCanBeReRecorded) {
   Ref<testing::RecordingCommandBuffer> recorder;
   auto shim = MakeShim(CommandBufferUsage::kReusable, CommandCategory::kAny, &recorder);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(shim->Begin().ok());
+    ASSERT_OK(shim->Begin());
     BindEverySet(*shim, *recorder);
-    ASSERT_TRUE(shim->Dispatch(*executable_, 0, {1, 1, 1}).ok());
-    ASSERT_TRUE(shim->End().ok());
+    ASSERT_OK(shim->Dispatch(*executable_, 0, {1, 1, 1}));
+    ASSERT_OK(shim->End());
   }
   EXPECT_EQ(recorder->calls().size(), 2u);  // the second recording's Dispatch and End
   EXPECT_TRUE(shim->is_recorded());
@@ -135,7 +136,7 @@ TEST_F(ValidatingCommandBufferTest, FailedWrappedBeginLeavesStateUnchanged) {
   recorder->FailNextCall(UnavailableError("lost"));
   EXPECT_EQ(shim->Begin().code(), StatusCode::kUnavailable);
   EXPECT_FALSE(shim->is_recording());
-  EXPECT_TRUE(shim->Begin().ok());
+  EXPECT_OK(shim->Begin());
 }
 
 // --- Categories ------------------------------------------------------------------------
@@ -143,7 +144,7 @@ TEST_F(ValidatingCommandBufferTest, FailedWrappedBeginLeavesStateUnchanged) {
 TEST_F(ValidatingCommandBufferTest, DispatchInTransferOnlyBufferNamesTheCategory) {
   Ref<testing::RecordingCommandBuffer> recorder;
   auto shim = MakeShim(CommandBufferUsage::kOneShot, CommandCategory::kTransfer, &recorder);
-  ASSERT_TRUE(shim->Begin().ok());
+  ASSERT_OK(shim->Begin());
   Status status = shim->Dispatch(*executable_, 0, {1, 1, 1});
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),
@@ -155,8 +156,8 @@ TEST_F(ValidatingCommandBufferTest, DispatchInTransferOnlyBufferNamesTheCategory
                 .code(),
             StatusCode::kFailedPrecondition);
   const uint8_t byte = 1;
-  EXPECT_TRUE(shim->FillBuffer({a_.get(), 0, 4}, &byte, 1).ok());
-  EXPECT_TRUE(shim->SignalEvent(*event1_, ExecutionStage::kAll).ok());
+  EXPECT_OK(shim->FillBuffer({a_.get(), 0, 4}, &byte, 1));
+  EXPECT_OK(shim->SignalEvent(*event1_, ExecutionStage::kAll));
   EXPECT_THAT(recorder->calls(), ElementsAre("Begin()", "FillBuffer(a[0, +4), pattern=01)",
                                              "SignalEvent(e1, 0x3f)"));
 }
@@ -164,7 +165,7 @@ TEST_F(ValidatingCommandBufferTest, DispatchInTransferOnlyBufferNamesTheCategory
 TEST_F(ValidatingCommandBufferTest, TransferInDispatchOnlyBufferIsRejected) {
   Ref<testing::RecordingCommandBuffer> recorder;
   auto shim = MakeShim(CommandBufferUsage::kOneShot, CommandCategory::kDispatch, &recorder);
-  ASSERT_TRUE(shim->Begin().ok());
+  ASSERT_OK(shim->Begin());
   Status status = shim->CopyBuffer({a_.get(), 0, 4}, *b_, 0);
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(status.message()), HasSubstr("kTransfer"));
@@ -266,7 +267,7 @@ TEST_F(ValidatingCommandBufferTest, FillOffsetAndLengthMustBeMultiplesOfThePatte
 
 TEST_F(ValidatingCommandBufferTest, FillAlignmentCountsTheSubspanOffset) {
   auto view = a_->Subspan(2, 64);
-  ASSERT_TRUE(view.ok());
+  ASSERT_OK(view);
   const uint32_t pattern = 0;
   ExpectRejected(shim_->FillBuffer({view->get(), 0, 8}, &pattern, 4),
                  StatusCode::kInvalidArgument, "lies at offset 2 of its allocation");
@@ -397,27 +398,27 @@ TEST_F(ValidatingCommandBufferTest, IndirectParametersNeedTwelveAlignedBytes) {
 TEST_F(ValidatingCommandBufferTest, NestedBufferMustBeReusableAndEnded) {
   CommandBufferParams one_shot_params;
   auto one_shot = DeferredCommandBuffer::Create(allocator_, *pool_, one_shot_params);
-  ASSERT_TRUE(one_shot.ok());
-  ASSERT_TRUE((*one_shot)->Begin().ok());
-  ASSERT_TRUE((*one_shot)->End().ok());
+  ASSERT_OK(one_shot);
+  ASSERT_OK((*one_shot)->Begin());
+  ASSERT_OK((*one_shot)->End());
   ExpectRejected(shim_->ExecuteCommands(**one_shot), StatusCode::kInvalidArgument,
                  "kReusable");
 
   CommandBufferParams reusable;
   reusable.usage = CommandBufferUsage::kReusable;
   auto deferred = DeferredCommandBuffer::Create(allocator_, *pool_, reusable);
-  ASSERT_TRUE(deferred.ok());
+  ASSERT_OK(deferred);
   auto nested = Wrap(**deferred);
   recorder_->SetName(nested.get(), "nested");
   ExpectRejected(shim_->ExecuteCommands(*nested), StatusCode::kFailedPrecondition,
                  "has not ended");
-  ASSERT_TRUE(nested->Begin().ok());
+  ASSERT_OK(nested->Begin());
   ExpectRejected(shim_->ExecuteCommands(*nested), StatusCode::kFailedPrecondition,
                  "has not ended");
   // An unwrapped deferred buffer's state is seen too.
   ExpectRejected(shim_->ExecuteCommands(**deferred), StatusCode::kFailedPrecondition,
                  "has not ended");
-  ASSERT_TRUE(nested->End().ok());
+  ASSERT_OK(nested->End());
   ExpectForwarded(shim_->ExecuteCommands(*nested));
   ExpectRejected(shim_->ExecuteCommands(*shim_), StatusCode::kInvalidArgument, "itself");
 }
@@ -426,13 +427,13 @@ TEST_F(ValidatingCommandBufferTest, NestedBufferCategoriesMustFit) {
   Ref<testing::RecordingCommandBuffer> recorder;
   auto transfer_only = MakeShim(CommandBufferUsage::kOneShot, CommandCategory::kTransfer,
                                 &recorder);
-  ASSERT_TRUE(transfer_only->Begin().ok());
+  ASSERT_OK(transfer_only->Begin());
   CommandBufferParams reusable;
   reusable.usage = CommandBufferUsage::kReusable;
   auto nested = DeferredCommandBuffer::Create(allocator_, *pool_, reusable);
-  ASSERT_TRUE(nested.ok());
-  ASSERT_TRUE((*nested)->Begin().ok());
-  ASSERT_TRUE((*nested)->End().ok());
+  ASSERT_OK(nested);
+  ASSERT_OK((*nested)->Begin());
+  ASSERT_OK((*nested)->End());
   Status status = transfer_only->ExecuteCommands(**nested);
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(status.message()),
@@ -555,7 +556,7 @@ TEST_F(ValidatingCommandBufferTest, DynCastSeesThroughStackedShims) {
   CommandBufferParams reusable;
   reusable.usage = CommandBufferUsage::kReusable;
   auto deferred = DeferredCommandBuffer::Create(allocator_, *pool_, reusable);
-  ASSERT_TRUE(deferred.ok());
+  ASSERT_OK(deferred);
   auto inner = Wrap(**deferred);
   auto outer = Wrap(*inner);
   EXPECT_EQ(outer->Unwrapped(), inner.get());
@@ -576,7 +577,7 @@ TEST_F(ValidatingCommandBufferTest, ShimRetainsTheWrappedBuffer) {
   EXPECT_EQ(recorder->ref_count_for_testing(), 2);
   auto* raw = recorder.get();
   recorder.reset();
-  ASSERT_TRUE(shim->Begin().ok());
+  ASSERT_OK(shim->Begin());
   EXPECT_THAT(raw->calls(), ElementsAre("Begin()"));
 }
 
@@ -584,21 +585,21 @@ TEST_F(ValidatingCommandBufferTest, ValidRecordingIsForwardedInOrderAndReplaysTh
   CommandBufferParams reusable;
   reusable.usage = CommandBufferUsage::kReusable;
   auto deferred = DeferredCommandBuffer::Create(allocator_, *pool_, reusable);
-  ASSERT_TRUE(deferred.ok());
+  ASSERT_OK(deferred);
   auto shim = Wrap(**deferred);
   const uint32_t pattern = 0x01020304;
-  ASSERT_TRUE(shim->Begin().ok());
-  ASSERT_TRUE(shim->FillBuffer({a_.get(), 0, 16}, &pattern, 4).ok());
+  ASSERT_OK(shim->Begin());
+  ASSERT_OK(shim->FillBuffer({a_.get(), 0, 16}, &pattern, 4));
   EXPECT_FALSE(shim->FillBuffer({a_.get(), 0, 15}, &pattern, 4).ok());
   const BufferBinding set0[] = {{0, a_.get()}, {1, b_.get()}};
   const BufferBinding set1[] = {{4, a_.get()}};
-  ASSERT_TRUE(shim->PushDescriptorSet(*layout_, 0, set0).ok());
-  ASSERT_TRUE(shim->PushDescriptorSet(*layout_, 1, set1).ok());
-  ASSERT_TRUE(shim->Dispatch(*executable_, 0, {8, 8, 1}).ok());
-  ASSERT_TRUE(shim->End().ok());
+  ASSERT_OK(shim->PushDescriptorSet(*layout_, 0, set0));
+  ASSERT_OK(shim->PushDescriptorSet(*layout_, 1, set1));
+  ASSERT_OK(shim->Dispatch(*executable_, 0, {8, 8, 1}));
+  ASSERT_OK(shim->End());
   EXPECT_EQ((*deferred)->command_count(), 4u);
   // Replay the deferred buffer through a second shim onto the recorder.
-  ASSERT_TRUE((*deferred)->Replay(*shim_).ok());
+  ASSERT_OK((*deferred)->Replay(*shim_));
   ASSERT_EQ(recorder_->calls().size(), 4u);
   EXPECT_EQ(recorder_->calls()[0], "FillBuffer(a[0, +16), pattern=04030201)");
   EXPECT_EQ(recorder_->calls()[3], "Dispatch(exe, 0, [8, 8, 1])");

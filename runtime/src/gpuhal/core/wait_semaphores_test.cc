@@ -10,6 +10,7 @@
 #include "gpuhal/core/timeline_semaphore.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/semaphore.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal {
 namespace {
@@ -21,7 +22,7 @@ struct Semaphores {
   explicit Semaphores(Allocator& allocator, size_t count, uint64_t initial_value = 0) {
     for (size_t i = 0; i < count; ++i) {
       Result<Ref<Semaphore>> semaphore = CreateHostSemaphore(initial_value, allocator);
-      EXPECT_TRUE(semaphore.ok()) << semaphore.status();
+      EXPECT_OK(semaphore) << semaphore.status();
       semaphores.push_back(*semaphore);
     }
   }
@@ -91,10 +92,10 @@ TEST(WaitSemaphoresTest, AlreadySatisfiedWaitsReturnAtOnce) {
   CountingAllocator allocator;
   {
     Semaphores semaphores(allocator, 3, 5);
-    EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, semaphores.Points({5, 3, 0}),
-                               Timeout::Immediate()).ok());
+    EXPECT_OK(WaitSemaphores(WaitMode::kAll, semaphores.Points({5, 3, 0}),
+                               Timeout::Immediate()));
     Result<size_t> index = WaitAnySemaphore(semaphores.Points({9, 5, 4}), Timeout::Immediate());
-    ASSERT_TRUE(index.ok()) << index.status();
+    ASSERT_OK(index) << index.status();
     EXPECT_EQ(*index, 1u);  // the lowest reached index
     EXPECT_EQ(semaphores.PendingTimepoints(), 0u);
   }
@@ -132,18 +133,18 @@ TEST(WaitSemaphoresTest, WaitAllReturnsOnlyOnceEveryPointIsReached) {
     Semaphores semaphores(allocator, 4);
     std::atomic<bool> returned{false};
     std::thread waiter([&] {
-      EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, semaphores.Points({1, 2, 3, 1}),
-                                 Timeout::After(60s)).ok());
+      EXPECT_OK(WaitSemaphores(WaitMode::kAll, semaphores.Points({1, 2, 3, 1}),
+                                 Timeout::After(60s)));
       returned = true;
     });
     ASSERT_TRUE(Eventually([&] { return semaphores.PendingTimepoints() == 4; }));
-    EXPECT_TRUE(semaphores[2].Signal(3).ok());
-    EXPECT_TRUE(semaphores[0].Signal(1).ok());
-    EXPECT_TRUE(semaphores[1].Signal(1).ok());  // not enough yet
-    EXPECT_TRUE(semaphores[3].Signal(1).ok());
+    EXPECT_OK(semaphores[2].Signal(3));
+    EXPECT_OK(semaphores[0].Signal(1));
+    EXPECT_OK(semaphores[1].Signal(1));  // not enough yet
+    EXPECT_OK(semaphores[3].Signal(1));
     std::this_thread::sleep_for(10ms);
     EXPECT_FALSE(returned.load());
-    EXPECT_TRUE(semaphores[1].Signal(2).ok());
+    EXPECT_OK(semaphores[1].Signal(2));
     waiter.join();
     EXPECT_TRUE(returned.load());
     EXPECT_EQ(semaphores.PendingTimepoints(), 0u);
@@ -159,12 +160,12 @@ TEST(WaitSemaphoresTest, WaitAnyReturnsTheIndexOfTheReachedPointAndDisarmsTheRes
       const uint64_t value = target + 1;
       std::thread signaller([&] {
         ASSERT_TRUE(Eventually([&] { return semaphores.PendingTimepoints() == 4; }));
-        EXPECT_TRUE(semaphores[target].Signal(value).ok());
+        EXPECT_OK(semaphores[target].Signal(value));
       });
       Result<size_t> index =
           WaitAnySemaphore(semaphores.Points({value, value, value, value}), Timeout::Infinite());
       signaller.join();
-      ASSERT_TRUE(index.ok()) << index.status();
+      ASSERT_OK(index) << index.status();
       EXPECT_EQ(*index, target);
       EXPECT_EQ(semaphores.PendingTimepoints(), 0u);
     }
@@ -178,7 +179,7 @@ TEST(WaitSemaphoresTest, WaitAllReturnsTheFirstFailure) {
     Semaphores semaphores(allocator, 3);
     std::thread failer([&] {
       ASSERT_TRUE(Eventually([&] { return semaphores.PendingTimepoints() == 3; }));
-      EXPECT_TRUE(semaphores[0].Signal(1).ok());
+      EXPECT_OK(semaphores[0].Signal(1));
       semaphores[2].Fail(AbortedError("first"));
       semaphores[1].Fail(InternalError("second"));
     });
@@ -200,9 +201,9 @@ TEST(WaitSemaphoresTest, WaitAnyFailsOnlyWhenNoPointIsReached) {
     Semaphores semaphores(allocator, 3);
     semaphores[0].Fail(UnavailableError("device lost"));
     // One reached point outweighs the failure.
-    EXPECT_TRUE(semaphores[2].Signal(1).ok());
+    EXPECT_OK(semaphores[2].Signal(1));
     Result<size_t> index = WaitAnySemaphore(semaphores.Points({1, 1, 1}), Timeout::Immediate());
-    ASSERT_TRUE(index.ok()) << index.status();
+    ASSERT_OK(index) << index.status();
     EXPECT_EQ(*index, 2u);
     // None reached: the failure ends the wait.
     EXPECT_EQ(WaitAnySemaphore(semaphores.Points({1, 1, 2}), Timeout::Infinite()).status(),
@@ -231,13 +232,13 @@ TEST(WaitSemaphoresTest, ManyPointsAndRepeatedSemaphores) {
     points.push_back({&semaphores[0], 3});  // same semaphore, later value
     std::thread signaller([&] {
       ASSERT_TRUE(Eventually([&] { return semaphores.PendingTimepoints() == kCount + 1; }));
-      for (size_t i = 0; i < kCount; ++i) EXPECT_TRUE(semaphores[i].Signal(2).ok());
-      EXPECT_TRUE(semaphores[0].Signal(3).ok());
+      for (size_t i = 0; i < kCount; ++i) EXPECT_OK(semaphores[i].Signal(2));
+      EXPECT_OK(semaphores[0].Signal(3));
     });
-    EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, points, Timeout::Infinite()).ok());
+    EXPECT_OK(WaitSemaphores(WaitMode::kAll, points, Timeout::Infinite()));
     signaller.join();
     Result<size_t> index = WaitAnySemaphore(points, Timeout::Immediate());
-    ASSERT_TRUE(index.ok());
+    ASSERT_OK(index);
     EXPECT_EQ(*index, 0u);
   }
   EXPECT_EQ(allocator.live_bytes(), 0u);
@@ -250,7 +251,7 @@ TEST(WaitSemaphoresTest, WaitsRacingWithSignalsAndFailuresAlwaysSettle) {
     Semaphores semaphores(allocator, 3);
     std::thread signaller([&] {
       for (uint64_t i = 1; i <= kIterations; ++i) {
-        for (size_t s = 0; s < 3; ++s) ASSERT_TRUE(semaphores[(s + i) % 3].Signal(i).ok());
+        for (size_t s = 0; s < 3; ++s) ASSERT_OK(semaphores[(s + i) % 3].Signal(i));
         if (i % 16 == 0) std::this_thread::sleep_for(10us);
       }
     });
@@ -261,9 +262,9 @@ TEST(WaitSemaphoresTest, WaitsRacingWithSignalsAndFailuresAlwaysSettle) {
       Result<size_t> any = WaitAnySemaphore(points, Timeout::After(5us));
       EXPECT_TRUE(any.ok() || IsDeadlineExceeded(any.status())) << any.status();
     }
-    EXPECT_TRUE(WaitSemaphores(WaitMode::kAll, semaphores.Points({kIterations, kIterations,
+    EXPECT_OK(WaitSemaphores(WaitMode::kAll, semaphores.Points({kIterations, kIterations,
                                                                   kIterations}),
-                               Timeout::Infinite()).ok());
+                               Timeout::Infinite()));
     signaller.join();
     EXPECT_EQ(semaphores.PendingTimepoints(), 0u);
 
@@ -272,7 +273,7 @@ TEST(WaitSemaphoresTest, WaitsRacingWithSignalsAndFailuresAlwaysSettle) {
       Semaphores racing(allocator, 3);
       std::thread failer([&] {
         racing[1].Fail(AbortedError("raced"));
-        EXPECT_TRUE(racing[0].Signal(1).ok());
+        EXPECT_OK(racing[0].Signal(1));
       });
       Status all = WaitSemaphores(WaitMode::kAll, racing.Points({1, 1, 1}), Timeout::Infinite());
       EXPECT_EQ(all, AbortedError("raced"));

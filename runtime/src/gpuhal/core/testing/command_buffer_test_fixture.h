@@ -14,6 +14,7 @@
 #include "gpuhal/core/testing/recording_command_buffer.h"
 #include "gpuhal/core/testing/test_objects.h"
 #include "gpuhal/layout.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::testing {
 
@@ -21,7 +22,7 @@ class CommandBufferTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto pool = BlockPool::Create(allocator_, 512);  // small, so recordings span blocks
-    ASSERT_TRUE(pool.ok());
+    ASSERT_OK(pool);
     pool_ = *pool;
     a_ = MakeBuffer("a", 256);
     b_ = MakeBuffer("b", 256);
@@ -33,7 +34,7 @@ class CommandBufferTest : public ::testing::Test {
     ASSERT_TRUE(layout0.ok() && layout1.ok());
     DescriptorSetLayout* sets[] = {layout0->get(), layout1->get()};
     auto layout = PipelineLayout::Create(allocator_, sets, 2);  // 8 bytes of push constants
-    ASSERT_TRUE(layout.ok());
+    ASSERT_OK(layout);
     layout_ = *layout;
     executable_ = MakeRef<TestExecutable>(
         allocator_, std::initializer_list<std::string_view>{"main", "tail"}, layout_.get());
@@ -64,7 +65,7 @@ class CommandBufferTest : public ::testing::Test {
     BufferParams params;
     params.usage = usage;
     auto buffer = HeapBuffer::Create(allocator_, params, length);
-    EXPECT_TRUE(buffer.ok());
+    EXPECT_OK(buffer);
     names_.emplace_back(buffer->get(), std::move(name));
     if (recorder_) recorder_->SetName(buffer->get(), names_.back().second);
     return *buffer;

@@ -1,10 +1,10 @@
 // The simulated CUDA platform for the command half's tests (command_test_harness.h).
-#ifndef GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
-#define GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
+#ifndef GPUHAL_BACKENDS_GPU_TESTING_FAKE_CUDA_TEST_PLATFORM_H_
+#define GPUHAL_BACKENDS_GPU_TESTING_FAKE_CUDA_TEST_PLATFORM_H_
 
 #include "backends/cuda/cuda_vendor.h"
 #include "backends/cuda/nccl_collective_api.h"  // the command buffers record collectives
-#include "backends/gpu/command_test_harness.h"
+#include "backends/gpu/testing/command_test_harness.h"
 #include "fakes/drivers/fake_drivers.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 
@@ -29,4 +29,4 @@ struct FakePlatform<cuda::CudaVendor> {
 
 }  // namespace gpuhal::gpu::testing
 
-#endif  // GPUHAL_BACKENDS_GPU_FAKE_CUDA_TEST_PLATFORM_H_
+#endif  // GPUHAL_BACKENDS_GPU_TESTING_FAKE_CUDA_TEST_PLATFORM_H_

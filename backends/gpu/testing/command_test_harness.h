@@ -2,8 +2,8 @@
 // vendor seam (no Device object), buffers on it, synchronous reads and writes, a few
 // registered fake kernels and containers that name them. Used by the *_test.cc files of
 // backends/gpu that test command buffers, executables and events.
-#ifndef GPUHAL_BACKENDS_GPU_COMMAND_TEST_HARNESS_H_
-#define GPUHAL_BACKENDS_GPU_COMMAND_TEST_HARNESS_H_
+#ifndef GPUHAL_BACKENDS_GPU_TESTING_COMMAND_TEST_HARNESS_H_
+#define GPUHAL_BACKENDS_GPU_TESTING_COMMAND_TEST_HARNESS_H_
 
 #include <cstdint>
 #include <cstring>
@@ -27,17 +27,7 @@
 #include "gpuhal/device.h"
 #include "gpuhal/layout.h"
 #include "gpuhal/status.h"
-
-// Test-only status assertions (GoogleTest is included by the test files).
-#define GPUHAL_TEST_STATUS_(expr) ::gpuhal::status_internal::AsStatus(expr)
-#define ASSERT_OK(expr) ASSERT_TRUE(GPUHAL_TEST_STATUS_(expr).ok()) << GPUHAL_TEST_STATUS_(expr)
-#define EXPECT_OK(expr) EXPECT_TRUE(GPUHAL_TEST_STATUS_(expr).ok()) << GPUHAL_TEST_STATUS_(expr)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL_(GPUHAL_CONCAT_(gpuhal_test_result_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(result, lhs, expr) \
-  auto result = (expr);                               \
-  ASSERT_TRUE(result.ok()) << result.status();        \
-  lhs = std::move(*result)
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu::testing {
 
@@ -309,4 +299,4 @@ inline std::vector<uint8_t> Bytes(std::initializer_list<uint8_t> bytes) { return
 
 }  // namespace gpuhal::gpu::testing
 
-#endif  // GPUHAL_BACKENDS_GPU_COMMAND_TEST_HARNESS_H_
+#endif  // GPUHAL_BACKENDS_GPU_TESTING_COMMAND_TEST_HARNESS_H_

@@ -1,7 +1,7 @@
 // A pool of four idle events on the simulated GPU's CUDA-shaped symbol table, for the
 // tests of what holds pooled events (event_pool_test.cc, device_signals_test.cc).
-#ifndef GPUHAL_BACKENDS_GPU_EVENT_POOL_TEST_FIXTURE_H_
-#define GPUHAL_BACKENDS_GPU_EVENT_POOL_TEST_FIXTURE_H_
+#ifndef GPUHAL_BACKENDS_GPU_TESTING_EVENT_POOL_TEST_FIXTURE_H_
+#define GPUHAL_BACKENDS_GPU_TESTING_EVENT_POOL_TEST_FIXTURE_H_
 
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include "backends/gpu/vendor_binding.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 #include "gpuhal/allocator.h"
+#include "gpuhal/testing/status_matchers.h"
 
 namespace gpuhal::gpu::testing {
 
@@ -17,18 +18,18 @@ class FakeCudaEventPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Result<Ref<fake::FakeCudaPlatform>> platform = fake::FakeCudaPlatform::Create({});
-    ASSERT_TRUE(platform.ok()) << platform.status();
+    ASSERT_OK(platform) << platform.status();
     platform_ = *platform;
     cuda::CudaVendor vendor{};
     vendor.symbols = &platform_->cuda_symbols();
-    ASSERT_TRUE(vendor.Initialize().ok());
+    ASSERT_OK(vendor.Initialize());
     Result<Ref<VendorBinding<cuda::CudaVendor>>> binding =
         VendorBinding<cuda::CudaVendor>::Open(allocator_, vendor, 0, platform_);
-    ASSERT_TRUE(binding.ok()) << binding.status();
-    ASSERT_TRUE((*binding)->Current().ok());
+    ASSERT_OK(binding) << binding.status();
+    ASSERT_OK((*binding)->Current());
     Result<Ref<GpuEventPool<cuda::CudaVendor>>> pool =
         GpuEventPool<cuda::CudaVendor>::Create(allocator_, *binding, /*capacity=*/4);
-    ASSERT_TRUE(pool.ok()) << pool.status();
+    ASSERT_OK(pool) << pool.status();
     pool_ = *pool;
   }
 
@@ -39,4 +40,4 @@ class FakeCudaEventPoolTest : public ::testing::Test {
 
 }  // namespace gpuhal::gpu::testing
 
-#endif  // GPUHAL_BACKENDS_GPU_EVENT_POOL_TEST_FIXTURE_H_
+#endif  // GPUHAL_BACKENDS_GPU_TESTING_EVENT_POOL_TEST_FIXTURE_H_

@@ -1,8 +1,8 @@
 // The simulated HIP platform for the command half's tests (command_test_harness.h).
-#ifndef GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
-#define GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
+#ifndef GPUHAL_BACKENDS_GPU_TESTING_FAKE_HIP_TEST_PLATFORM_H_
+#define GPUHAL_BACKENDS_GPU_TESTING_FAKE_HIP_TEST_PLATFORM_H_
 
-#include "backends/gpu/command_test_harness.h"
+#include "backends/gpu/testing/command_test_harness.h"
 #include "backends/hip/rccl_collective_api.h"  // the command buffers record collectives
 #include "backends/hip/hip_vendor.h"
 #include "fakes/drivers/fake_drivers.h"
@@ -28,4 +28,4 @@ struct FakePlatform<hip::HipVendor> {
 
 }  // namespace gpuhal::gpu::testing
 
-#endif  // GPUHAL_BACKENDS_GPU_FAKE_HIP_TEST_PLATFORM_H_
+#endif  // GPUHAL_BACKENDS_GPU_TESTING_FAKE_HIP_TEST_PLATFORM_H_

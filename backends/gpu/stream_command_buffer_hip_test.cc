@@ -1,8 +1,0 @@
-#include "backends/gpu/fake_hip_test_platform.h"
-#include "backends/gpu/stream_command_buffer_test_suite.h"
-
-namespace gpuhal::gpu::testing {
-
-INSTANTIATE_TYPED_TEST_SUITE_P(Hip, StreamCommandBufferTest, hip::HipVendor, VendorNames);
-
-}  // namespace gpuhal::gpu::testing
