@@ -31,7 +31,7 @@ TEST_P(ExecutableTest, TruncatedContainersAreDataLoss) {
   for (size_t cut : {size_t{1}, size_t{4}, container.size() / 2, container.size() - 16}) {
     // A fresh vector per cut: the loader may require 4-byte aligned bytes, and a vector's
     // storage is.
-    SCOPED_TRACE(testing::Message() << "cut " << cut << " of " << container.size() << " bytes");
+    SCOPED_TRACE(::testing::Message() << "cut " << cut << " of " << container.size() << " bytes");
     const std::vector<uint8_t> truncated(container.begin(), container.end() - cut);
     EXPECT_THAT(Load(truncated, {layout.get()}), StatusIs(StatusCode::kDataLoss));
   }

@@ -59,7 +59,7 @@ struct CollectiveConfig {
   CommandBufferMode mode;
 };
 
-std::string ConfigName(const testing::TestParamInfo<CollectiveConfig>& info) {
+std::string ConfigName(const ::testing::TestParamInfo<CollectiveConfig>& info) {
   std::string name = std::string(info.param.scheme) + "_" + std::to_string(info.param.ranks) +
                      "ranks_" + (info.param.mode == CommandBufferMode::kGraph ? "graph" : "stream");
   for (char& c : name) {
@@ -76,7 +76,7 @@ void PrintTo(const CollectiveConfig& config, std::ostream* out) {
 
 std::atomic<int> next_platform{0};
 
-class CollectiveTest : public testing::TestWithParam<CollectiveConfig> {
+class CollectiveTest : public ::testing::TestWithParam<CollectiveConfig> {
  protected:
   using Recorder = std::function<Status(CommandBuffer&, int rank)>;
 
@@ -324,7 +324,7 @@ TEST_P(CollectiveTest, GroupAcrossPlatformsAndChannelsOfOtherDevicesAreRejected)
 TEST_P(CollectiveTest, AllReduceEveryReductionAndTypeInOneBatchPerType) {
   const size_t n = 37;
   for (ElementType type : kAllTypes) {
-    SCOPED_TRACE(testing::Message() << "element type " << static_cast<int>(type));
+    SCOPED_TRACE(::testing::Message() << "element type " << static_cast<int>(type));
     // [rank][op] send and recv buffers.
     std::vector<std::vector<Ref<Buffer>>> sends(ranks()), recvs(ranks());
     for (int rank = 0; rank < ranks(); ++rank) {
@@ -359,7 +359,7 @@ TEST_P(CollectiveTest, ReduceAndReduceScatterEveryReduction) {
   const ElementType type = ElementType::kFloat32;
   const int root = ranks() - 1;
   for (ReductionOp op : kAllReductions) {
-    SCOPED_TRACE(testing::Message() << "reduction " << static_cast<int>(op));
+    SCOPED_TRACE(::testing::Message() << "reduction " << static_cast<int>(op));
     std::vector<Ref<Buffer>> reduce_send, reduce_recv, scatter_send, scatter_recv;
     for (int rank = 0; rank < ranks(); ++rank) {
       std::vector<double> input(n), scatter_input(n * ranks());
@@ -447,7 +447,7 @@ TEST_P(CollectiveTest, DataMovementKindsOfEveryTypeInOneBatch) {
   for (int rank = 0; rank < ranks(); ++rank) {
     const int previous = (rank + ranks() - 1) % ranks();
     for (size_t t = 0; t < types; ++t) {
-      SCOPED_TRACE(testing::Message() << "rank " << rank << " type " << t);
+      SCOPED_TRACE(::testing::Message() << "rank " << rank << " type " << t);
       const ElementType type = kAllTypes[t];
       Buffers& x = b[rank][t];
       std::vector<double> gathered, broadcast(n), ring(n), a2a;
@@ -657,7 +657,7 @@ std::vector<CollectiveConfig> AllConfigs() {
   return configs;
 }
 
-INSTANTIATE_TEST_SUITE_P(Fake, CollectiveTest, testing::ValuesIn(AllConfigs()), ConfigName);
+INSTANTIATE_TEST_SUITE_P(Fake, CollectiveTest, ::testing::ValuesIn(AllConfigs()), ConfigName);
 
 }  // namespace
 }  // namespace gpuhal::gpu

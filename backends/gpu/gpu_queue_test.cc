@@ -43,7 +43,7 @@ void PrintTo(const DeviceConfig& config, std::ostream* out) {
   *out << config.scheme << "://0?schedule=" << config.schedule;
 }
 
-std::string ConfigName(const testing::TestParamInfo<DeviceConfig>& info) {
+std::string ConfigName(const ::testing::TestParamInfo<DeviceConfig>& info) {
   std::string name = std::string(info.param.scheme) + "_" + info.param.schedule;
   for (char& c : name) {
     if (c == '-') c = '_';
@@ -51,7 +51,7 @@ std::string ConfigName(const testing::TestParamInfo<DeviceConfig>& info) {
   return name;
 }
 
-class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
+class GpuQueueTest : public ::testing::TestWithParam<DeviceConfig> {
  protected:
   void SetUp() override {
     ASSERT_OK(fake::RegisterFakeDrivers(registry_));
@@ -167,7 +167,7 @@ class GpuQueueTest : public testing::TestWithParam<DeviceConfig> {
 };
 
 INSTANTIATE_TEST_SUITE_P(FakeDevices, GpuQueueTest,
-                         testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
+                         ::testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
                                          DeviceConfig{"fake-cuda", "threaded"},
                                          DeviceConfig{"fake-hip", "deterministic"},
                                          DeviceConfig{"fake-hip", "threaded"}),
@@ -178,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(FakeDevices, GpuQueueTest,
 TEST_P(GpuQueueTest, WaitBeforeSignalInEveryDirection) {
   for (bool wait_on_device : {false, true}) {
     for (bool signal_device : {false, true}) {
-      SCOPED_TRACE(testing::Message() << (wait_on_device ? "device" : "host") << " -> "
+      SCOPED_TRACE(::testing::Message() << (wait_on_device ? "device" : "host") << " -> "
                                       << (signal_device ? "device" : "host"));
       Ref<Semaphore> waited = wait_on_device ? DeviceSemaphore() : HostSemaphore();
       Ref<Semaphore> signalled = signal_device ? DeviceSemaphore() : HostSemaphore();
@@ -471,7 +471,7 @@ class GpuQueueDataTest : public GpuQueueTest {
 };
 
 INSTANTIATE_TEST_SUITE_P(FakeDevices, GpuQueueDataTest,
-                         testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
+                         ::testing::Values(DeviceConfig{"fake-cuda", "deterministic"},
                                          DeviceConfig{"fake-cuda", "threaded"},
                                          DeviceConfig{"fake-hip", "deterministic"},
                                          DeviceConfig{"fake-hip", "threaded"}),
@@ -865,7 +865,7 @@ TEST_P(GpuQueueTest, FailedTransfersKeepTheirStagingUntilTheCopyIsDone) {
                         {"cuEventRecord", false},      {"cuEventRecord", true},
                         {"cuEventSynchronize", false}, {"cuEventSynchronize", true}};
   for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << c.cuda_entry_point << (c.read ? " read" : " write"));
+    SCOPED_TRACE(::testing::Message() << c.cuda_entry_point << (c.read ? " read" : " write"));
     // No idle events: every chunk creates its event.
     device_ = OpenDevice("event_pool=0");
     ASSERT_TRUE(device_);
@@ -912,7 +912,7 @@ TEST_P(GpuQueueTest, QueueSignalsMustRaiseTheValueAsHostSignalsMust) {
   Ref<Semaphore> untouched = DeviceSemaphore(0);
   EXPECT_EQ(timeline->Signal(5).code(), StatusCode::kOutOfRange);
   for (uint64_t value : {uint64_t{0}, uint64_t{4}, uint64_t{5}}) {
-    SCOPED_TRACE(testing::Message() << "signal to " << value);
+    SCOPED_TRACE(::testing::Message() << "signal to " << value);
     EXPECT_EQ(Barrier({}, {{untouched.get(), 1}, {timeline.get(), value}}).code(),
               StatusCode::kOutOfRange);
     Result<Ref<Buffer>> buffer = device_->QueueAlloca(
