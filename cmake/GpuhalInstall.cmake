@@ -6,7 +6,7 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(GPUHAL_EXPORTED_TARGETS gpuhal gpuhal_build_options)
-foreach(library IN ITEMS gpuhal_runtime gpuhal_cuda_symbols gpuhal_hip_symbols gpuhal_gpu
+foreach(library IN ITEMS gpuhal_runtime gpuhal_runtime_internal gpuhal_cuda_symbols gpuhal_hip_symbols gpuhal_gpu
                          gpuhal_cuda gpuhal_hip gpuhal_fake_engine gpuhal_fake_collectives
                          gpuhal_fake_kernels gpuhal_fake_cuda gpuhal_fake_hip
                          gpuhal_fake_drivers gpuhal_builtin_drivers)

@@ -14,6 +14,12 @@ if [ "$preset" = default ]; then
   prefix="$PWD/build/default/install-check"
   rm -rf "$prefix" build/consumer
   cmake --install build/default --prefix "$prefix" >/dev/null
+  # The package installs the public headers and nothing else under include/.
+  internal="$(find "$prefix/include" -type f ! -path "$prefix/include/gpuhal/*" | head -n 5)"
+  if [ -n "$internal" ]; then
+    echo "the installed package holds headers outside include/gpuhal: $internal" >&2
+    exit 1
+  fi
   cmake -S tools/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
   cmake --build build/consumer >/dev/null
   ./build/consumer/gpuhal_consumer
