@@ -6,7 +6,7 @@
 #include "backends/cuda/cuda_library.h"
 #include "backends/cuda/nccl_collective_api.h"
 #include "backends/cuda/nccl_library.h"
-#include "backends/gpu/gpu_command_buffer.h"
+#include "backends/gpu/command_half.h"
 #include "backends/gpu/gpu_driver.h"
 #include "backends/gpu/vendor_library_driver.h"
 

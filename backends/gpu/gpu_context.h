@@ -4,7 +4,7 @@
 // into the device object itself (so each concept stays in its own file).
 //
 // The two halves of the driver meet at the functions declared below:
-//  - the device and queue half (gpu_device.h, gpu_semaphore.h, pending_action.h, ...)
+//  - the device and queue half (gpu_device.h, gpu_semaphore.h, action_scheduler.h, ...)
 //    creates objects through them and issues recorded work onto a stream;
 //  - the command half (graph_command_buffer.h, stream_command_buffer.h,
 //    native_executable.h, gpu_event.h) implements them.

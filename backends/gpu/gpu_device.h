@@ -26,7 +26,7 @@
 #include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/gpu_queue.h"
 #include "backends/gpu/gpu_semaphore.h"
-#include "backends/gpu/pending_action.h"
+#include "backends/gpu/action_scheduler.h"
 #include "backends/gpu/queue_action.h"
 #include "backends/gpu/vendor.h"
 #include "backends/gpu/vendor_binding.h"
@@ -517,7 +517,11 @@ class GpuDevice final : public Device, public GpuDeviceDiagnostics {
   Ref<GpuOperandCheck<V>> operand_check_;  // context_.operand_check
   bool has_memory_pool_ = false;
   typename V::MemoryPool memory_pool_{};
+  // Owned: made in the host allocator's memory by Initialize, destroyed by the destructor
+  // once it is idle (after the queues, whose completion threads call into it).
   ActionScheduler<V>* scheduler_ = nullptr;
+  // Owned: an array of queue_count_ queues from the host allocator, each entry holding
+  // one reference to its queue; the destructor releases them, then frees the array.
   GpuQueue<V>** queues_ = nullptr;
   size_t queue_count_ = 0;
 };

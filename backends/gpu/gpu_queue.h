@@ -32,6 +32,7 @@
 #include "backends/gpu/event_pool.h"
 #include "backends/gpu/gpu_buffer.h"
 #include "backends/gpu/gpu_context.h"
+#include "backends/gpu/host_transfers.h"
 #include "backends/gpu/queue_action.h"
 #include "backends/gpu/vendor.h"
 #include "backends/gpu/vendor_binding.h"
@@ -172,28 +173,14 @@ class GpuQueue final : public RefCounted {
   }
 
   // Synchronous copies between host memory and `address`, ordered after everything
-  // issued on this queue so far, staged through pinned memory.
+  // issued on this queue so far, staged through pinned memory (host_transfer.h).
   Status Write(std::span<const std::byte> source, DeviceAddress target) {
-    return Transfer(source.size(),
-                    [&](const V& vendor, std::byte* staging, size_t offset, size_t length,
-                        bool after_sync) -> Status {
-                      if (after_sync) return OkStatus();
-                      std::memcpy(staging, source.data() + offset, length);
-                      return vendor.CopyHostToDeviceAsync(target + offset, staging, length,
-                                                          stream_);
-                    });
+    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
+    return transfers_.Write(vendor, source, target);
   }
   Status Read(DeviceAddress source, std::span<std::byte> target) {
-    return Transfer(target.size(),
-                    [&](const V& vendor, std::byte* staging, size_t offset, size_t length,
-                        bool after_sync) -> Status {
-                      if (after_sync) {
-                        std::memcpy(target.data() + offset, staging, length);
-                        return OkStatus();
-                      }
-                      return vendor.CopyDeviceToHostAsync(staging, source + offset, length,
-                                                          stream_);
-                    });
+    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
+    return transfers_.Read(vendor, source, target);
   }
 
   // Called by a submitting thread with no lock held: retires what the completion threads
@@ -295,7 +282,6 @@ class GpuQueue final : public RefCounted {
   // Sets up retirement interleavings on cue (gpu_queue_retirement_test_suite.h).
   friend class testing::GpuQueueTestPeer<V>;
 
-  static constexpr size_t kStagingChunkBytes = size_t{4} << 20;
 
   GpuQueue(const GpuContext<V>& context, Ref<VendorBinding<V>> binding, Ref<GpuEventPool<V>> events,
            Ref<CompletionPacing> pacing, uint32_t index, typename V::Stream stream,
@@ -320,11 +306,7 @@ class GpuQueue final : public RefCounted {
     if (completion_thread_.joinable()) completion_thread_.join();
     const V& vendor = binding_->vendor();
     if (!vendor.MakeCurrent().ok()) return;
-    if (!abandoned_staging_.empty()) {
-      // A device that still cannot be synchronized is lost: its queued copies never run.
-      vendor.SynchronizeStream(stream_).IgnoreError();
-      for (void* staging : abandoned_staging_) vendor.FreeHost(staging).IgnoreError();
-    }
+    transfers_.FreeAbandonedStaging(vendor);
     vendor.DestroyStream(stream_).IgnoreError();
   }
 
@@ -643,71 +625,6 @@ class GpuQueue final : public RefCounted {
     }
   }
 
-  // Moves `total` bytes through a pinned staging buffer in chunks. `step(vendor,
-  // staging, offset, length, after_sync)` enqueues a chunk's copy (after_sync false)
-  // and consumes it once the stream has caught up (after_sync true).
-  //
-  // The staging memory is freed only once no copy into or out of it can still be
-  // queued: when a chunk fails after its copy was enqueued (no event to record, or the
-  // wait for it failed), the stream is synchronized first, and when even that fails the
-  // memory is kept until the queue is destroyed (AbandonStaging).
-  template <typename Step>
-  Status Transfer(size_t total, Step&& step) {
-    if (total == 0) return OkStatus();
-    GPUHAL_ASSIGN_OR_RETURN(V vendor, binding_->Current());
-    const size_t staging_bytes = total < kStagingChunkBytes ? total : kStagingChunkBytes;
-    GPUHAL_ASSIGN_OR_RETURN(void* staging_memory, vendor.AllocateHost(staging_bytes));
-    auto* staging = static_cast<std::byte*>(staging_memory);
-    Status status;
-    bool copy_may_be_queued = false;
-    for (size_t offset = 0; offset < total && status.ok(); offset += staging_bytes) {
-      const size_t length = total - offset < staging_bytes ? total - offset : staging_bytes;
-      status = TransferChunk(vendor, copy_may_be_queued, [&](bool after_sync) {
-        return step(vendor, staging, offset, length, after_sync);
-      });
-    }
-    if (copy_may_be_queued && !vendor.SynchronizeStream(stream_).ok()) {
-      AbandonStaging(staging);
-      return status;
-    }
-    vendor.FreeHost(staging).IgnoreError();
-    return status;
-  }
-
-  // One chunk: its copy, then a wait for it. `copy_may_be_queued` is set once the copy
-  // is enqueued and cleared once the wait has seen it finish.
-  template <typename Chunk>
-  Status TransferChunk(const V& vendor, bool& copy_may_be_queued, Chunk&& chunk) {
-    PooledEvent<V>* done = nullptr;
-    {
-      // Ordered after the queue's issued work; waiting happens outside the lock so that
-      // other issues proceed meanwhile.
-      std::lock_guard<std::mutex> issue_lock(issue_mutex_);
-      GPUHAL_RETURN_IF_ERROR(chunk(false));
-      copy_may_be_queued = true;
-      GPUHAL_ASSIGN_OR_RETURN(done, events_->Acquire());
-      const Status recorded = vendor.RecordEvent(done->handle(), stream_);
-      if (!recorded.ok()) {
-        done->Release();
-        return recorded;
-      }
-    }
-    Status status = vendor.SynchronizeEvent(done->handle());
-    done->Release();
-    GPUHAL_RETURN_IF_ERROR(status);
-    copy_may_be_queued = false;
-    return chunk(true);
-  }
-
-  // Keeps staging memory whose copy may still be queued on the stream (the stream could
-  // not be synchronized) until the queue is destroyed, when the stream is synchronized
-  // again before it is freed: freeing pinned memory with a copy still queued is
-  // undefined on a GPU.
-  void AbandonStaging(void* staging) {
-    std::lock_guard<std::mutex> lock(abandoned_staging_mutex_);
-    abandoned_staging_.push_back(staging);
-  }
-
   const GpuContext<V>& context_;
   Ref<VendorBinding<V>> binding_;
   Ref<GpuEventPool<V>> events_;
@@ -718,10 +635,7 @@ class GpuQueue final : public RefCounted {
   void* const owner_;
 
   std::mutex issue_mutex_;  // orders work onto stream_
-
-  // Pinned staging memory of failed transfers, freed by the destructor (AbandonStaging).
-  std::mutex abandoned_staging_mutex_;
-  std::vector<void*> abandoned_staging_;  // guarded by abandoned_staging_mutex_
+  HostTransfers<V> transfers_{stream_, issue_mutex_, *events_};
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable work_available_;

@@ -33,6 +33,8 @@ namespace gpuhal::gpu {
 
 template <Vendor V>
 struct QueueAction;
+template <Vendor V>
+class ActionScheduler;  // action_scheduler.h
 
 enum class ActionKind : uint8_t {
   kExecute,     // command buffers (possibly none) between waits and signals
@@ -106,7 +108,7 @@ struct alignas(64) QueueAction {
   // action without it aborts the channels of its collectives (collective_abort.h).
   bool work_issued = false;
   GpuBuffer<V>* deallocation = nullptr;  // kDeallocate
-  void* scheduler = nullptr;             // the ActionScheduler<V> that owns the action
+  ActionScheduler<V>* scheduler = nullptr;  // owns the action (its free list)
 
   // Guarded by the scheduler's mutex.
   size_t unresolved_count = 0;

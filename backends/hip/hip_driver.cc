@@ -3,7 +3,7 @@
 #include <memory>
 #include <utility>
 
-#include "backends/gpu/gpu_command_buffer.h"
+#include "backends/gpu/command_half.h"
 #include "backends/gpu/gpu_driver.h"
 #include "backends/gpu/vendor_library_driver.h"
 #include "backends/hip/hip_library.h"

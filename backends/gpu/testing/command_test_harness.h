@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "backends/gpu/gpu_buffer.h"
-#include "backends/gpu/gpu_command_buffer.h"
+#include "backends/gpu/command_half.h"
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/vendor_binding.h"

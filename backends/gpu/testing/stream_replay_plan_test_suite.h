@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "backends/gpu/testing/command_test_harness.h"
-#include "backends/gpu/gpu_command_buffer.h"
+#include "backends/gpu/command_half.h"
 #include "backends/gpu/gpu_event.h"
 #include "backends/gpu/stream_replay_plan.h"
 #include "gpuhal/testing/status_matchers.h"

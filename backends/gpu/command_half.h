@@ -1,7 +1,8 @@
-// The command half of the driver seam (gpu_context.h): creating command buffers, events
-// and executables for a device, and issuing a recorded command buffer onto a stream.
-#ifndef GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
-#define GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
+// The command half of the driver: the definitions of the functions gpu_context.h
+// declares, through which the device half creates command buffers, events and
+// executables, and issues a recorded command buffer onto a stream.
+#ifndef GPUHAL_BACKENDS_GPU_COMMAND_HALF_H_
+#define GPUHAL_BACKENDS_GPU_COMMAND_HALF_H_
 
 #include "backends/gpu/command_buffer_device.h"
 #include "backends/gpu/gpu_context.h"
@@ -127,4 +128,4 @@ Result<Ref<Event>> CreateGpuEvent(const GpuContext<V>& context) {
 
 }  // namespace gpuhal::gpu
 
-#endif  // GPUHAL_BACKENDS_GPU_GPU_COMMAND_BUFFER_H_
+#endif  // GPUHAL_BACKENDS_GPU_COMMAND_HALF_H_

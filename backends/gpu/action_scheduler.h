@@ -22,8 +22,8 @@
 // Locking: one mutex guards the pending list and every action's resolution state. It is
 // taken before any semaphore's lock (acquiring, cancelling or visiting timepoints) and
 // never held while signalling or failing a semaphore, issuing, or running callbacks.
-#ifndef GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_
-#define GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_
+#ifndef GPUHAL_BACKENDS_GPU_ACTION_SCHEDULER_H_
+#define GPUHAL_BACKENDS_GPU_ACTION_SCHEDULER_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -41,6 +41,7 @@
 #include "backends/gpu/gpu_queue.h"
 #include "backends/gpu/gpu_semaphore.h"
 #include "backends/gpu/queue_action.h"
+#include "backends/gpu/retirement_batch.h"
 #include "backends/gpu/vendor.h"
 #include "gpuhal/allocator.h"
 #include "gpuhal/command_buffer.h"
@@ -134,7 +135,7 @@ class ActionScheduler {
     }
     // During a rapid run of issues the completion threads leave retiring to this
     // thread (GpuQueue::ObserveSparsely), which retires them as one batch.
-    RetirementBatch batch(*this);
+    RetirementBatch<V> batch(this);
     GpuQueue<V>::RetireCompletedInline(queues_);
     FlushBatch(batch);
     return status;
@@ -437,7 +438,7 @@ class ActionScheduler {
   static void OnWaitNotified(void* user_data, TimelineSemaphore::Timepoint&, const Status& status) {
     Wait& wait = *static_cast<Wait*>(user_data);
     QueueAction<V>& action = *wait.action;
-    static_cast<ActionScheduler*>(action.scheduler)->WaitNotified(wait, action, status);
+    action.scheduler->WaitNotified(wait, action, status);
   }
 
   void WaitNotified(Wait& wait, QueueAction<V>& action, const Status& status) {
@@ -574,7 +575,7 @@ class ActionScheduler {
       Fail(action);
       return;
     }
-    RetirementBatch* batch = ActiveBatch();
+    RetirementBatch<V>* batch = ActiveBatch();
     // GPU-side waits passed when the producing work ended; whether it succeeded shows
     // in the semaphore, once the producer's own completion has been observed.
     action.completion_checks.store(1, std::memory_order_relaxed);
@@ -612,7 +613,7 @@ class ActionScheduler {
   static void OnCompletionCheck(void* user_data, TimelineSemaphore::Timepoint&,
                                 const Status& status) {
     QueueAction<V>& action = *static_cast<Wait*>(user_data)->action;
-    auto& scheduler = *static_cast<ActionScheduler*>(action.scheduler);
+    ActionScheduler& scheduler = *action.scheduler;
     scheduler.CompletionChecked(action, status);
     scheduler.ReleaseAction(action);
   }
@@ -630,7 +631,7 @@ class ActionScheduler {
   // Once no completion check is outstanding: advances the action's signals, or fails
   // them when a check found a failure.
   void CompletionChecksDone(QueueAction<V>& action) {
-    RetirementBatch* batch = ActiveBatch();
+    RetirementBatch<V>* batch = ActiveBatch();
     if (batch && action.failure.ok() && batch->Defer(action)) return;
     if (batch) FlushBatch(*batch);  // what the batch holds came first
     if (!action.failure.ok()) {
@@ -651,122 +652,24 @@ class ActionScheduler {
     Finish(action);
   }
 
-  // Retirement batches ------------------------------------------------------------------
-
-  // The actions a submitting thread retires in one pass (GpuQueue::RetireCompletedInline)
-  // finish together when the pass ends: each device semaphore they signal advances once,
-  // to the highest value among them (one timeline lock, one release of announcements),
-  // and the actions go back to the free list under one lock. In a chain of submissions
-  // on one semaphore that is once per pass instead of once per hop. Until then, a
-  // completion check of a later action in the pass counts the values the batch holds as
-  // reached. An action that signals a semaphore of another kind, or one that failed,
-  // first finishes the batch and is then finished on its own, so that order is kept.
-  class RetirementBatch {
-   public:
-    explicit RetirementBatch(ActionScheduler& scheduler) : scheduler_(scheduler) {
-      active_ = this;
-    }
-    ~RetirementBatch() {
-      if (active_ == this) active_ = nullptr;
-    }
-    RetirementBatch(const RetirementBatch&) = delete;
-    RetirementBatch& operator=(const RetirementBatch&) = delete;
-
-    ActionScheduler& scheduler() const { return scheduler_; }
-    bool empty() const { return advance_count_ == 0 && !finished_; }
-    static RetirementBatch* active() { return active_; }
-    static void SetActive(RetirementBatch* batch) { active_ = batch; }
-
-    bool Reaches(const TimelineSemaphore* semaphore, uint64_t value) const {
-      const DeferredAdvance* advance = Find(semaphore);
-      return advance && advance->value >= value;
-    }
-
-    // Takes `action` (checked, not failed) into the batch; false when it cannot be
-    // deferred (a signal of another kind, or no room).
-    bool Defer(QueueAction<V>& action) {
-      for (const ActionSignal<V>& signal : action.signals) {
-        if (!signal.device_semaphore) return false;
-      }
-      size_t added = 0;
-      for (const ActionSignal<V>& signal : action.signals) {
-        DeferredAdvance* slot = Find(signal.device_semaphore);
-        if (!slot) {
-          if (advance_count_ == kMaxSemaphores) {
-            advance_count_ -= added;  // the action's new entries are the last ones
-            return false;
-          }
-          slot = &advances_[advance_count_++];
-          *slot = {signal.device_semaphore, signal.value};
-          ++added;
-        }
-      }
-      for (const ActionSignal<V>& signal : action.signals) {
-        DeferredAdvance& slot = *Find(signal.device_semaphore);
-        if (signal.value > slot.value) slot.value = signal.value;
-      }
-      action.next = nullptr;
-      *finished_tail_ = &action;
-      finished_tail_ = &action.next;
-      return true;
-    }
-
-    // Hands the batch's contents to `advance` (per semaphore, its highest value) and
-    // returns its actions, chained through `next`; the batch is empty afterwards.
-    template <typename Advance>
-    QueueAction<V>* Take(Advance&& advance) {
-      for (size_t i = 0; i < advance_count_; ++i) {
-        advance(*advances_[i].semaphore, advances_[i].value);
-      }
-      advance_count_ = 0;
-      QueueAction<V>* finished = finished_;
-      finished_ = nullptr;
-      finished_tail_ = &finished_;
-      return finished;
-    }
-
-   private:
-    struct DeferredAdvance {
-      GpuSemaphore<V>* semaphore;
-      uint64_t value;
-    };
-    static constexpr size_t kMaxSemaphores = 8;
-
-    const DeferredAdvance* Find(const TimelineSemaphore* semaphore) const {
-      for (size_t i = 0; i < advance_count_; ++i) {
-        if (advances_[i].semaphore == semaphore) return &advances_[i];
-      }
-      return nullptr;
-    }
-    DeferredAdvance* Find(const TimelineSemaphore* semaphore) {
-      return const_cast<DeferredAdvance*>(std::as_const(*this).Find(semaphore));
-    }
-
-    static inline thread_local RetirementBatch* active_ = nullptr;
-    ActionScheduler& scheduler_;
-    DeferredAdvance advances_[kMaxSemaphores];
-    size_t advance_count_ = 0;
-    // Hold their resources, and so the semaphores above, until the batch finishes.
-    QueueAction<V>* finished_ = nullptr;
-    QueueAction<V>** finished_tail_ = &finished_;
-  };
+  // Retirement batches (retirement_batch.h) -----------------------------------------------
 
   // The batch this thread is retiring into for this scheduler, if any.
-  RetirementBatch* ActiveBatch() const {
-    RetirementBatch* batch = RetirementBatch::active();
-    return batch && &batch->scheduler() == this ? batch : nullptr;
+  RetirementBatch<V>* ActiveBatch() const {
+    RetirementBatch<V>* batch = RetirementBatch<V>::active();
+    return batch && batch->owner() == this ? batch : nullptr;
   }
   void FlushActiveBatch() {
-    if (RetirementBatch* batch = ActiveBatch()) FlushBatch(*batch);
+    if (RetirementBatch<V>* batch = ActiveBatch()) FlushBatch(*batch);
   }
 
   // Finishes what `batch` holds. Advancing runs timepoint callbacks (released pending
   // actions issue from here), which must not defer into the batch being flushed: it is
   // inactive meanwhile.
-  void FlushBatch(RetirementBatch& batch) {
+  void FlushBatch(RetirementBatch<V>& batch) {
     if (batch.empty()) return;  // most submissions retire nothing
-    const bool was_active = RetirementBatch::active() == &batch;
-    if (was_active) RetirementBatch::SetActive(nullptr);
+    const bool was_active = RetirementBatch<V>::active() == &batch;
+    if (was_active) RetirementBatch<V>::SetActive(nullptr);
     QueueAction<V>* finished = batch.Take([](GpuSemaphore<V>& semaphore, uint64_t value) {
       // A semaphore that failed meanwhile keeps its failure (see CompletionChecked).
       semaphore.AdvanceFromDevice(value).IgnoreError();
@@ -788,7 +691,7 @@ class ActionScheduler {
     }
     if (returned_events) events_.ReturnAll(returned_events);
     if (recycled) RecycleActions(recycled, recycled_last, recycled_count);
-    if (was_active) RetirementBatch::SetActive(&batch);
+    if (was_active) RetirementBatch<V>::SetActive(&batch);
   }
 
   // Fails `action`'s signals with its failure and finishes it. Failing a semaphore runs
@@ -805,7 +708,7 @@ class ActionScheduler {
       QueueAction<V>& next = *std::exchange(failing, failing->next);
       next.next = nullptr;
       // Actions of every device of this vendor share the chain.
-      auto& owner = *static_cast<ActionScheduler*>(next.scheduler);
+      ActionScheduler& owner = *next.scheduler;
       Status failure;
       {
         std::lock_guard<std::mutex> lock(owner.mutex_);
@@ -884,4 +787,4 @@ class ActionScheduler {
 
 }  // namespace gpuhal::gpu
 
-#endif  // GPUHAL_BACKENDS_GPU_PENDING_ACTION_H_
+#endif  // GPUHAL_BACKENDS_GPU_ACTION_SCHEDULER_H_
