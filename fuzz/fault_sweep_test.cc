@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <span>
 #include <string>
 #include <thread>
@@ -68,6 +69,12 @@ struct SweepConfig {
   CommandBufferMode mode;
   Workload workload;
 };
+
+// What CTest prints after "GetParam() =".
+void PrintTo(const SweepConfig& config, std::ostream* out) {
+  *out << config.scheme << (config.mode == CommandBufferMode::kGraph ? " graph " : " stream ")
+       << WorkloadName(config.workload);
+}
 
 std::string ConfigName(const ::testing::TestParamInfo<SweepConfig>& info) {
   std::string name = std::string(info.param.scheme) + "_" +
