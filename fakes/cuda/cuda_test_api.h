@@ -1,7 +1,8 @@
 // The CUDA side of the vendor-semantics tests (fakes/cuda/vendor_semantics_tests.h): a
 // small API whose every call goes through a fake CUDA platform's CUDA or NCCL table and
-// returns the vendor's code as an int (0 is success). fakes/hip/hip_test_api.h is its twin;
-// the CUDA and HIP headers cannot share a translation unit.
+// returns the vendor's code as an int (0 is success). fakes/hip/hip_test_api.h is its twin
+// (the CUDA and HIP headers cannot share a translation unit); what the two share, the
+// platform and the collectives, is TestApiBase (fakes/gpu/test_api_base.h).
 #ifndef GPUHAL_FAKES_CUDA_CUDA_TEST_API_H_
 #define GPUHAL_FAKES_CUDA_CUDA_TEST_API_H_
 
@@ -10,13 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/nccl_collective_api.h"
 #include "fakes/cuda/fake_cuda_platform.h"
+#include "fakes/gpu/test_api_base.h"
 #include "fakes/nccl/nccl_comm.h"
 #include "gtest/gtest.h"
 
 namespace gpuhal::fake::testing {
 
-struct CudaApi {
+struct CudaApi : TestApiBase<FakeCudaPlatform, cuda::NcclTypes> {
   using Stream = CUstream;
   using Event = CUevent;
   using Graph = CUgraph;
@@ -24,7 +27,6 @@ struct CudaApi {
   using GraphNode = CUgraphNode;
   using Module = CUmodule;
   using Function = CUfunction;
-  using Comm = ncclComm_t;
   using HostFn = CUhostFn;
   static constexpr int kNotPermitted = CUDA_ERROR_NOT_PERMITTED;
   static constexpr int kIllegalAddress = CUDA_ERROR_ILLEGAL_ADDRESS;
@@ -38,18 +40,13 @@ struct CudaApi {
   static constexpr const char* kStreamCreateName = "cuStreamCreate";
   static constexpr const char* kIllegalAddressName = "CUDA_ERROR_ILLEGAL_ADDRESS";
 
-  Ref<FakeCudaPlatform> platform;
   const cuda::CudaSymbols* cu = nullptr;
   const cuda::NcclSymbols* nccl = nullptr;
 
-  explicit CudaApi(const EngineOptions& options) {
-    auto created = FakeCudaPlatform::Create(options);
-    EXPECT_TRUE(created.ok());
-    platform = std::move(created).value();
+  explicit CudaApi(const EngineOptions& options) : TestApiBase(options) {
     cu = &platform->cuda_symbols();
-    nccl = &platform->nccl_symbols();
+    nccl = collectives = &platform->nccl_symbols();
   }
-  Engine& engine() { return platform->engine(); }
 
   // Initializes the driver and makes `device` current on the calling thread.
   int Init(int device = 0) {
@@ -201,40 +198,6 @@ struct CudaApi {
     cu->cuGetErrorName(static_cast<CUresult>(code), &name);
     return name ? name : "";
   }
-  // Collectives.
-  int CommInitAll(Comm* comms, int count) { return nccl->ncclCommInitAll(comms, count, nullptr); }
-  int CommDestroy(Comm comm) { return nccl->ncclCommDestroy(comm); }
-  int GroupStart() { return nccl->ncclGroupStart(); }
-  int GroupEnd() { return nccl->ncclGroupEnd(); }
-  int AllReduceSumF32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return nccl->ncclAllReduce(reinterpret_cast<void*>(send), reinterpret_cast<void*>(recv), count,
-                               ncclFloat32, ncclSum, comm, s);
-  }
-  int AllGatherI32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return nccl->ncclAllGather(reinterpret_cast<void*>(send), reinterpret_cast<void*>(recv), count,
-                               ncclInt32, comm, s);
-  }
-  int BroadcastI32(uint64_t send, uint64_t recv, size_t count, int root, Comm comm, Stream s) {
-    return nccl->ncclBroadcast(reinterpret_cast<void*>(send), reinterpret_cast<void*>(recv), count,
-                               ncclInt32, root, comm, s);
-  }
-  int ReduceScatterMaxI32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return nccl->ncclReduceScatter(reinterpret_cast<void*>(send), reinterpret_cast<void*>(recv),
-                                   count, ncclInt32, ncclMax, comm, s);
-  }
-  int CommInitRank(Comm* comm, int ranks, const void* id_bytes, int rank) {
-    ncclUniqueId id;
-    std::memcpy(&id, id_bytes, sizeof(id));
-    return nccl->ncclCommInitRank(comm, ranks, id, rank);
-  }
-  int GetUniqueId(void* id_bytes) {
-    return nccl->ncclGetUniqueId(static_cast<ncclUniqueId*>(id_bytes));
-  }
-  int CommSplit(Comm comm, int color, int key, Comm* out) {
-    return nccl->ncclCommSplit(comm, color, key, out, nullptr);
-  }
-  int CommCount(Comm comm, int* count) { return nccl->ncclCommCount(comm, count); }
-  int CommUserRank(Comm comm, int* rank) { return nccl->ncclCommUserRank(comm, rank); }
 };
 
 }  // namespace gpuhal::fake::testing

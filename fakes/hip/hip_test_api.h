@@ -1,6 +1,7 @@
 // The HIP side of the vendor-semantics tests (fakes/cuda/vendor_semantics_tests.h): a small
 // API whose every call goes through a fake HIP platform's HIP or RCCL table and returns the
-// vendor's code as an int (0 is success). Twin of fakes/cuda/cuda_test_api.h.
+// vendor's code as an int (0 is success). Twin of fakes/cuda/cuda_test_api.h; what the two
+// share, the platform and the collectives, is TestApiBase (fakes/gpu/test_api_base.h).
 #ifndef GPUHAL_FAKES_HIP_HIP_TEST_API_H_
 #define GPUHAL_FAKES_HIP_HIP_TEST_API_H_
 
@@ -9,13 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "backends/hip/rccl_collective_api.h"
+#include "fakes/gpu/test_api_base.h"
 #include "fakes/hip/fake_hip_platform.h"
 #include "fakes/nccl/rccl_comm.h"
 #include "gtest/gtest.h"
 
 namespace gpuhal::fake::testing {
 
-struct HipApi {
+struct HipApi : TestApiBase<FakeHipPlatform, hip::RcclTypes> {
   using Stream = hipStream_t;
   using Event = hipEvent_t;
   using Graph = hipGraph_t;
@@ -23,7 +26,6 @@ struct HipApi {
   using GraphNode = hipGraphNode_t;
   using Module = hipModule_t;
   using Function = hipFunction_t;
-  using Comm = hip::ncclComm_t;
   using HostFn = hipHostFn_t;
   static constexpr int kNotPermitted = hipErrorNotSupported;
   static constexpr int kIllegalAddress = hipErrorIllegalAddress;
@@ -37,19 +39,13 @@ struct HipApi {
   static constexpr const char* kStreamCreateName = "hipStreamCreateWithFlags";
   static constexpr const char* kIllegalAddressName = "hipErrorIllegalAddress";
 
-  Ref<FakeHipPlatform> platform;
   const hip::HipSymbols* h = nullptr;
   const hip::RcclSymbols* rccl = nullptr;
 
-  explicit HipApi(const EngineOptions& options) {
-    auto created = FakeHipPlatform::Create(options);
-    EXPECT_TRUE(created.ok());
-    platform = std::move(created).value();
+  explicit HipApi(const EngineOptions& options) : TestApiBase(options) {
     h = &platform->hip_symbols();
-    rccl = &platform->rccl_symbols();
+    rccl = collectives = &platform->rccl_symbols();
   }
-  Engine& engine() { return platform->engine(); }
-  static void* P(uint64_t address) { return reinterpret_cast<void*>(address); }
 
   int Init(int device = 0) {
     if (int r = h->hipInit(0)) return r;
@@ -187,36 +183,6 @@ struct HipApi {
     return h->hipGraphExecKernelNodeSetParams(exec, node, &params);
   }
   std::string ErrorName(int code) { return h->hipGetErrorName(static_cast<hipError_t>(code)); }
-  // Collectives.
-  int CommInitAll(Comm* comms, int count) { return rccl->ncclCommInitAll(comms, count, nullptr); }
-  int CommDestroy(Comm comm) { return rccl->ncclCommDestroy(comm); }
-  int GroupStart() { return rccl->ncclGroupStart(); }
-  int GroupEnd() { return rccl->ncclGroupEnd(); }
-  int AllReduceSumF32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return rccl->ncclAllReduce(P(send), P(recv), count, hip::ncclFloat32, hip::ncclSum, comm, s);
-  }
-  int AllGatherI32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return rccl->ncclAllGather(P(send), P(recv), count, hip::ncclInt32, comm, s);
-  }
-  int BroadcastI32(uint64_t send, uint64_t recv, size_t count, int root, Comm comm, Stream s) {
-    return rccl->ncclBroadcast(P(send), P(recv), count, hip::ncclInt32, root, comm, s);
-  }
-  int ReduceScatterMaxI32(uint64_t send, uint64_t recv, size_t count, Comm comm, Stream s) {
-    return rccl->ncclReduceScatter(P(send), P(recv), count, hip::ncclInt32, hip::ncclMax, comm, s);
-  }
-  int CommInitRank(Comm* comm, int ranks, const void* id_bytes, int rank) {
-    hip::ncclUniqueId id;
-    std::memcpy(&id, id_bytes, sizeof(id));
-    return rccl->ncclCommInitRank(comm, ranks, id, rank);
-  }
-  int GetUniqueId(void* id_bytes) {
-    return rccl->ncclGetUniqueId(static_cast<hip::ncclUniqueId*>(id_bytes));
-  }
-  int CommSplit(Comm comm, int color, int key, Comm* out) {
-    return rccl->ncclCommSplit(comm, color, key, out, nullptr);
-  }
-  int CommCount(Comm comm, int* count) { return rccl->ncclCommCount(comm, count); }
-  int CommUserRank(Comm comm, int* rank) { return rccl->ncclCommUserRank(comm, rank); }
 };
 
 }  // namespace gpuhal::fake::testing
