@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 #include "fakes/engine/kernel_registry.h"
 #include "fakes/engine/types.h"
 

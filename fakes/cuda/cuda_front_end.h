@@ -2,7 +2,7 @@
 // (fakes/gpu/gpu_front_end.h) under the driver's names. Each public member function has
 // the name and exact signature of the driver function it stands for, so a slot's table can
 // be filled with Trampoline<CudaFrontEnd, kSlot, &CudaFrontEnd::cuMemAlloc, ...>::Call
-// (fakes/cuda/slot_binding.h); a missing member or a wrong signature fails to compile.
+// (fakes/gpu/slot_binding.h); a missing member or a wrong signature fails to compile.
 // Most forward to the shared front end; what is CUDA's own is defined in cuda_front_end.cc.
 //
 // Contexts: one primary context per device; each thread has its own current context per

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "fakes/cuda/cuda_test_api.h"
-#include "fakes/cuda/slot_binding.h"
-#include "fakes/cuda/vendor_semantics_tests.h"
+#include "fakes/gpu/slot_binding.h"
+#include "fakes/gpu/testing/vendor_semantics_tests.h"
 #include "gtest/gtest.h"
 #include "gpuhal/testing/status_matchers.h"
 

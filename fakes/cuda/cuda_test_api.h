@@ -1,8 +1,8 @@
-// The CUDA side of the vendor-semantics tests (fakes/cuda/vendor_semantics_tests.h): a
+// The CUDA side of the vendor-semantics tests (fakes/gpu/testing/vendor_semantics_tests.h): a
 // small API whose every call goes through a fake CUDA platform's CUDA or NCCL table and
 // returns the vendor's code as an int (0 is success). fakes/hip/hip_test_api.h is its twin
 // (the CUDA and HIP headers cannot share a translation unit); what the two share, the
-// platform and the collectives, is TestApiBase (fakes/gpu/test_api_base.h).
+// platform and the collectives, is TestApiBase (fakes/gpu/testing/test_api_base.h).
 #ifndef GPUHAL_FAKES_CUDA_CUDA_TEST_API_H_
 #define GPUHAL_FAKES_CUDA_CUDA_TEST_API_H_
 
@@ -13,7 +13,7 @@
 
 #include "backends/cuda/nccl_collective_api.h"
 #include "fakes/cuda/fake_cuda_platform.h"
-#include "fakes/gpu/test_api_base.h"
+#include "fakes/gpu/testing/test_api_base.h"
 #include "fakes/nccl/nccl_comm.h"
 #include "gtest/gtest.h"
 

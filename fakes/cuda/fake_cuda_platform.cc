@@ -3,9 +3,9 @@
 #include <array>
 #include <utility>
 
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 #include "fakes/cuda/cuda_front_end.h"
-#include "fakes/cuda/slot_binding.h"
+#include "fakes/gpu/slot_binding.h"
 #include "fakes/nccl/collective_front_end.h"
 #include "fakes/nccl/nccl_comm.h"
 

@@ -32,7 +32,7 @@ class CollectiveFrontEnd;
 class FakeCudaPlatform : public RefCounted {
  public:
   // RESOURCE_EXHAUSTED when every slot is taken. The engine starts with a copy of the
-  // built-in fake kernels (fakes/cuda/builtin_fake_kernels.h).
+  // built-in fake kernels (fakes/gpu/builtin_fake_kernels.h).
   static Result<Ref<FakeCudaPlatform>> Create(const EngineOptions& options);
 
   const cuda::CudaSymbols& cuda_symbols() const { return *cuda_symbols_; }

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "backends/cuda/cuda_status.h"
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 
 namespace gpuhal::fake::differential {
 namespace {

@@ -2,7 +2,7 @@
 // for both, as CollectiveFrontEnd<Vendor> (fakes/nccl/collective_front_end.h) is for NCCL
 // and RCCL. CudaFrontEnd and HipFrontEnd derive from GpuFrontEnd<Traits> and give each
 // vendor function its member of the vendor's name and exact signature (which the symbol
-// tables' trampolines need, fakes/cuda/slot_binding.h); those members forward here, and
+// tables' trampolines need, fakes/gpu/slot_binding.h); those members forward here, and
 // keep only what really differs between the vendors: CUDA's primary contexts and
 // hipSetDevice, device attributes, the vendors' structs for graph copies and kernel
 // nodes, and error texts.
@@ -51,9 +51,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fakes/cuda/fake_module_image.h"
-#include "fakes/cuda/owned_handles.h"
-#include "fakes/cuda/slot_binding.h"
+#include "fakes/gpu/fake_module_image.h"
+#include "fakes/gpu/owned_handles.h"
+#include "fakes/gpu/slot_binding.h"
 #include "fakes/engine/engine.h"
 #include "fakes/gpu/gpu_handles.h"
 

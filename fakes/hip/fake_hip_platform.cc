@@ -3,8 +3,8 @@
 #include <array>
 #include <utility>
 
-#include "fakes/cuda/builtin_fake_kernels.h"
-#include "fakes/cuda/slot_binding.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
+#include "fakes/gpu/slot_binding.h"
 #include "fakes/hip/hip_front_end.h"
 #include "fakes/nccl/collective_front_end.h"
 #include "fakes/nccl/rccl_comm.h"

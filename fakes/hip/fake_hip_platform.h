@@ -23,7 +23,7 @@ class CollectiveFrontEnd;
 class FakeHipPlatform : public RefCounted {
  public:
   // RESOURCE_EXHAUSTED when every slot is taken. The engine starts with a copy of the
-  // built-in fake kernels (fakes/cuda/builtin_fake_kernels.h).
+  // built-in fake kernels (fakes/gpu/builtin_fake_kernels.h).
   static Result<Ref<FakeHipPlatform>> Create(const EngineOptions& options);
 
   const hip::HipSymbols& hip_symbols() const { return *hip_symbols_; }

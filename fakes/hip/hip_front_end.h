@@ -1,7 +1,7 @@
 // The HIP runtime API over one simulated GPU engine: GpuFrontEnd<HipTraits>
 // (fakes/gpu/gpu_front_end.h) under HIP's names, the HIP twin of CudaFrontEnd. Each public
 // member function has the name and exact signature of the HIP function it stands for; a
-// slot's table is filled with trampolines to them (fakes/cuda/slot_binding.h). Most
+// slot's table is filled with trampolines to them (fakes/gpu/slot_binding.h). Most
 // forward to the shared front end; what is HIP's own is defined in hip_front_end.cc.
 //
 // Devices: each thread has its own current device per front end (hipSetDevice), device 0

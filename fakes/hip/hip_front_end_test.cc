@@ -4,8 +4,8 @@
 #include <thread>
 #include <vector>
 
-#include "fakes/cuda/slot_binding.h"
-#include "fakes/cuda/vendor_semantics_tests.h"
+#include "fakes/gpu/slot_binding.h"
+#include "fakes/gpu/testing/vendor_semantics_tests.h"
 #include "fakes/hip/hip_test_api.h"
 #include "gtest/gtest.h"
 #include "gpuhal/testing/status_matchers.h"

@@ -1,7 +1,7 @@
-// The HIP side of the vendor-semantics tests (fakes/cuda/vendor_semantics_tests.h): a small
+// The HIP side of the vendor-semantics tests (fakes/gpu/testing/vendor_semantics_tests.h): a small
 // API whose every call goes through a fake HIP platform's HIP or RCCL table and returns the
 // vendor's code as an int (0 is success). Twin of fakes/cuda/cuda_test_api.h; what the two
-// share, the platform and the collectives, is TestApiBase (fakes/gpu/test_api_base.h).
+// share, the platform and the collectives, is TestApiBase (fakes/gpu/testing/test_api_base.h).
 #ifndef GPUHAL_FAKES_HIP_HIP_TEST_API_H_
 #define GPUHAL_FAKES_HIP_HIP_TEST_API_H_
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "backends/hip/rccl_collective_api.h"
-#include "fakes/gpu/test_api_base.h"
+#include "fakes/gpu/testing/test_api_base.h"
 #include "fakes/hip/fake_hip_platform.h"
 #include "fakes/nccl/rccl_comm.h"
 #include "gtest/gtest.h"

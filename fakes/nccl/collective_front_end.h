@@ -1,7 +1,7 @@
 // The NCCL API over one simulated GPU engine, written once for NCCL (CUDA streams) and
 // RCCL (HIP streams), which share names, values and semantics. As with the CUDA and HIP
 // front ends, each member function has the vendor function's name and signature, and a
-// slot's table is filled with trampolines to them (fakes/cuda/slot_binding.h).
+// slot's table is filled with trampolines to them (fakes/gpu/slot_binding.h).
 //
 // `Vendor` supplies the vendor's types:
 //   Result, DataType, RedOp, Comm (a struct deriving CommRank), Stream, UniqueId, Config;
@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fakes/cuda/owned_handles.h"
+#include "fakes/gpu/owned_handles.h"
 #include "fakes/engine/engine.h"
 #include "fakes/nccl/collective_errors.h"
 #include "fakes/nccl/comm_rendezvous.h"

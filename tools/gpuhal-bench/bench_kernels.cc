@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 #include "gpuhal/core/executable_builder.h"
 
 namespace gpuhal::kernels {

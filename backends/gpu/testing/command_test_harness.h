@@ -18,7 +18,7 @@
 #include "backends/gpu/gpu_context.h"
 #include "backends/gpu/gpu_operand_check.h"
 #include "backends/gpu/vendor_binding.h"
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 #include "fakes/engine/engine.h"
 #include "fakes/engine/kernel_registry.h"
 #include "gpuhal/allocator.h"

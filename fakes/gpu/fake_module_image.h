@@ -2,8 +2,8 @@
 // text (fakes/engine/kernel_registry.h), or PTX text. PTX is accepted so that one module
 // image serves a real GPU and the simulated one: its `.entry` names are looked up as
 // registered fake kernels of the same names, which stand in for the PTX code.
-#ifndef GPUHAL_FAKES_CUDA_FAKE_MODULE_IMAGE_H_
-#define GPUHAL_FAKES_CUDA_FAKE_MODULE_IMAGE_H_
+#ifndef GPUHAL_FAKES_GPU_FAKE_MODULE_IMAGE_H_
+#define GPUHAL_FAKES_GPU_FAKE_MODULE_IMAGE_H_
 
 #include <string>
 
@@ -16,4 +16,4 @@ std::string ToFakeModuleImage(const char* image);
 
 }  // namespace gpuhal::fake
 
-#endif  // GPUHAL_FAKES_CUDA_FAKE_MODULE_IMAGE_H_
+#endif  // GPUHAL_FAKES_GPU_FAKE_MODULE_IMAGE_H_

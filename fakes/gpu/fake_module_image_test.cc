@@ -1,4 +1,4 @@
-#include "fakes/cuda/fake_module_image.h"
+#include "fakes/gpu/fake_module_image.h"
 
 #include "gtest/gtest.h"
 

@@ -8,8 +8,8 @@
 // Only the vendor tables are called, except where a test injects faults (the engine's
 // fault injector is the test's instrument). Include it from one file per test binary: it
 // registers the built-in fake kernels the scenarios load.
-#ifndef GPUHAL_FAKES_CUDA_VENDOR_SEMANTICS_TESTS_H_
-#define GPUHAL_FAKES_CUDA_VENDOR_SEMANTICS_TESTS_H_
+#ifndef GPUHAL_FAKES_GPU_TESTING_VENDOR_SEMANTICS_TESTS_H_
+#define GPUHAL_FAKES_GPU_TESTING_VENDOR_SEMANTICS_TESTS_H_
 
 #include <algorithm>
 #include <array>
@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 #include "fakes/engine/engine.h"
 #include "gtest/gtest.h"
 
@@ -668,4 +668,4 @@ REGISTER_TYPED_TEST_SUITE_P(VendorTest,
 
 }  // namespace gpuhal::fake::testing
 
-#endif  // GPUHAL_FAKES_CUDA_VENDOR_SEMANTICS_TESTS_H_
+#endif  // GPUHAL_FAKES_GPU_TESTING_VENDOR_SEMANTICS_TESTS_H_

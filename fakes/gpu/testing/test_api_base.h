@@ -4,8 +4,8 @@
 // FakeCudaPlatform or FakeHipPlatform; `Collectives` is cuda::NcclTypes or hip::RcclTypes
 // (its Symbols, Comm, UniqueId, DataType, RedOp and Stream). The derived API points
 // `collectives` at the platform's table. Every call returns the vendor's code as an int.
-#ifndef GPUHAL_FAKES_GPU_TEST_API_BASE_H_
-#define GPUHAL_FAKES_GPU_TEST_API_BASE_H_
+#ifndef GPUHAL_FAKES_GPU_TESTING_TEST_API_BASE_H_
+#define GPUHAL_FAKES_GPU_TESTING_TEST_API_BASE_H_
 
 #include <cstdint>
 #include <cstring>
@@ -77,4 +77,4 @@ class TestApiBase {
 
 }  // namespace gpuhal::fake::testing
 
-#endif  // GPUHAL_FAKES_GPU_TEST_API_BASE_H_
+#endif  // GPUHAL_FAKES_GPU_TESTING_TEST_API_BASE_H_

@@ -11,8 +11,8 @@
 // or at run time, before the platform is created:
 //
 //   RegisterBuiltinFakeKernel("fill_u32", &Fill, {sizeof(uint64_t), sizeof(uint32_t)});
-#ifndef GPUHAL_FAKES_CUDA_BUILTIN_FAKE_KERNELS_H_
-#define GPUHAL_FAKES_CUDA_BUILTIN_FAKE_KERNELS_H_
+#ifndef GPUHAL_FAKES_GPU_BUILTIN_FAKE_KERNELS_H_
+#define GPUHAL_FAKES_GPU_BUILTIN_FAKE_KERNELS_H_
 
 #include <cstdint>
 #include <string_view>
@@ -48,4 +48,4 @@ struct BuiltinFakeKernelRegistrar {
   static const ::gpuhal::fake::BuiltinFakeKernelRegistrar gpuhal_fake_kernel_##name{ \
       #name, fn, std::vector<uint32_t> __VA_ARGS__}
 
-#endif  // GPUHAL_FAKES_CUDA_BUILTIN_FAKE_KERNELS_H_
+#endif  // GPUHAL_FAKES_GPU_BUILTIN_FAKE_KERNELS_H_

@@ -1,4 +1,4 @@
-#include "fakes/cuda/builtin_fake_kernels.h"
+#include "fakes/gpu/builtin_fake_kernels.h"
 
 #include <mutex>
 #include <string>

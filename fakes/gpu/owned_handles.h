@@ -4,8 +4,8 @@
 // application never destroyed is freed with the front end.
 //
 // Vendor-neutral; it lives beside the CUDA front end only because every front end uses it.
-#ifndef GPUHAL_FAKES_CUDA_OWNED_HANDLES_H_
-#define GPUHAL_FAKES_CUDA_OWNED_HANDLES_H_
+#ifndef GPUHAL_FAKES_GPU_OWNED_HANDLES_H_
+#define GPUHAL_FAKES_GPU_OWNED_HANDLES_H_
 
 #include <memory>
 #include <mutex>
@@ -44,4 +44,4 @@ class OwnedHandles {
 
 }  // namespace gpuhal::fake
 
-#endif  // GPUHAL_FAKES_CUDA_OWNED_HANDLES_H_
+#endif  // GPUHAL_FAKES_GPU_OWNED_HANDLES_H_

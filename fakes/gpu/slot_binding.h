@@ -6,8 +6,8 @@
 // slot kSlot and calls the member function of the same name on the bound front end.
 //
 // Vendor-neutral; it lives beside the CUDA front end only because every front end uses it.
-#ifndef GPUHAL_FAKES_CUDA_SLOT_BINDING_H_
-#define GPUHAL_FAKES_CUDA_SLOT_BINDING_H_
+#ifndef GPUHAL_FAKES_GPU_SLOT_BINDING_H_
+#define GPUHAL_FAKES_GPU_SLOT_BINDING_H_
 
 #include <array>
 #include <atomic>
@@ -95,4 +95,4 @@ std::array<Table, sizeof...(kSlots)> MakeSlotTables(MakeOne make_one,
 
 }  // namespace gpuhal::fake
 
-#endif  // GPUHAL_FAKES_CUDA_SLOT_BINDING_H_
+#endif  // GPUHAL_FAKES_GPU_SLOT_BINDING_H_
