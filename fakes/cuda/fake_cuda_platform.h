@@ -37,6 +37,9 @@ class FakeCudaPlatform : public RefCounted {
 
   const cuda::CudaSymbols& cuda_symbols() const { return *cuda_symbols_; }
   const cuda::NcclSymbols& nccl_symbols() const { return *nccl_symbols_; }
+  // The same, by the names every fake platform has (FakeGpuDriver).
+  const cuda::CudaSymbols& vendor_symbols() const { return cuda_symbols(); }
+  const cuda::NcclSymbols& collective_symbols() const { return nccl_symbols(); }
   Engine& engine() { return *engine_; }
   int slot() const { return slot_; }
 

@@ -77,6 +77,14 @@ Status InjectLaunchFailureOnNextEventWait(gpuhal::Device& device) {
                               ") was not made by the fake-cuda or fake-hip driver");
 }
 
+FaultRule LaunchFailureRule(std::string_view entry_point, int launch_failed_code) {
+  FaultRule rule;
+  rule.entry_point = std::string(entry_point);
+  rule.error_code = launch_failed_code;
+  rule.nth_call = 1;
+  return rule;
+}
+
 Result<FakeErrorCodes> FakeErrorCodesOf(gpuhal::Device& device) {
   if (FakeCudaEngineOf(device)) return FakeCudaErrorCodes();
   if (FakeHipEngineOf(device)) return FakeHipErrorCodes();

@@ -23,6 +23,9 @@ FakeErrorCodes FakeCudaErrorCodes();
 FakeErrorCodes FakeHipErrorCodes();
 Result<std::string> FakeHipEntryPointName(std::string_view cuda_name);
 
+// A rule failing the next call of `entry_point` with `launch_failed_code`.
+FaultRule LaunchFailureRule(std::string_view entry_point, int launch_failed_code);
+
 
 }  // namespace gpuhal::fake
 

@@ -20,16 +20,14 @@
 
 namespace gpuhal::fake {
 
-// `Platform::Create(EngineOptions)` makes the simulated GPU; `SymbolsOf` picks the
-// vendor's symbol table from it and `CollectivesOf` its NCCL/RCCL table.
+// `Platform::Create(EngineOptions)` makes the simulated GPU; its vendor_symbols() and
+// collective_symbols() are the vendor's table and its NCCL/RCCL table.
 //
 // Each device gets a simulated GPU of its own, unless its URI names a shared platform
 // (platform=NAME): then every device naming NAME, while any of them lives, shares one
 // simulated GPU, made with the first one's options — which is what channels between
 // devices of one process need (the simulated NCCL spans the devices of one engine).
-template <typename Vendor, typename Platform,
-          const typename Vendor::Symbols& (*SymbolsOf)(const Platform&),
-          const typename Vendor::Collectives::Symbols& (*CollectivesOf)(const Platform&)>
+template <typename Vendor, typename Platform>
 class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
  public:
   using typename gpu::GpuDriver<Vendor>::DeviceFactory;
@@ -55,7 +53,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
       GPUHAL_ASSIGN_OR_RETURN(simulated, SharedPlatform(shared_name, options));
     }
     gpu::GpuPlatform<Vendor> platform;
-    platform.symbols = &SymbolsOf(*simulated);
+    platform.symbols = &simulated->vendor_symbols();
     platform.symbol_owner = Ref<RefCounted>(simulated.get());
     platform.simulated = true;
     platform.load_collectives = &LoadCollectives;
@@ -68,7 +66,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
     auto* platform = dynamic_cast<Platform*>(&symbol_owner);
     if (!platform) return InternalError("a simulated device's symbol owner is not its platform");
     gpu::CollectiveLibrary<Vendor> library;
-    library.symbols = &CollectivesOf(*platform);
+    library.symbols = &platform->collective_symbols();
     library.owner = Ref<RefCounted>(platform);
     return library;
   }
@@ -110,6 +108,13 @@ template <typename Platform>
 Platform* SimulatedPlatformOf(gpuhal::Device& device) {
   gpu::GpuDeviceDiagnostics* diagnostics = gpu::DiagnosticsOf(device);
   return diagnostics ? dynamic_cast<Platform*>(&diagnostics->symbol_owner()) : nullptr;
+}
+
+// The engine of `device`'s simulated platform of type Platform, or null.
+template <typename Platform>
+Engine* SimulatedEngineOf(gpuhal::Device& device) {
+  Platform* platform = SimulatedPlatformOf<Platform>(device);
+  return platform ? &platform->engine() : nullptr;
 }
 
 }  // namespace gpuhal::fake

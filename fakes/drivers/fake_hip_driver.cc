@@ -12,42 +12,22 @@
 #include "fakes/hip/fake_hip_platform.h"
 
 namespace gpuhal::fake {
-namespace {
-
-const hip::HipSymbols& HipSymbolsOf(const FakeHipPlatform& platform) {
-  return platform.hip_symbols();
-}
-const hip::RcclSymbols& RcclSymbolsOf(const FakeHipPlatform& platform) {
-  return platform.rccl_symbols();
-}
-
-}  // namespace
 
 std::unique_ptr<Driver> CreateFakeHipDriver(FakeDriverOptions options) {
-  return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform, &HipSymbolsOf,
-                                         &RcclSymbolsOf>>(
+  return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform>>(
       kFakeHipScheme, &hip::CreateHipDevice, options);
 }
 
 Engine* FakeHipEngineOf(gpuhal::Device& device) {
-  FakeHipPlatform* platform = SimulatedPlatformOf<FakeHipPlatform>(device);
-  return platform ? &platform->engine() : nullptr;
+  return SimulatedEngineOf<FakeHipPlatform>(device);
 }
 
 FaultRule FakeHipLaunchFailureRule(std::string_view entry_point) {
-  FaultRule rule;
-  rule.entry_point = std::string(entry_point);
-  rule.error_code = hipErrorLaunchFailure;
-  rule.nth_call = 1;
-  return rule;
+  return LaunchFailureRule(entry_point, FakeHipErrorCodes().launch_failed);
 }
 
 FakeErrorCodes FakeHipErrorCodes() {
-  FakeErrorCodes codes;
-  codes.out_of_memory = hipErrorOutOfMemory;
-  codes.launch_failed = hipErrorLaunchFailure;
-  codes.invalid_value = hipErrorInvalidValue;
-  return codes;
+  return {hipErrorOutOfMemory, hipErrorLaunchFailure, hipErrorInvalidValue};
 }
 
 Result<std::string> FakeHipEntryPointName(std::string_view cuda_name) {

@@ -28,6 +28,9 @@ class FakeHipPlatform : public RefCounted {
 
   const hip::HipSymbols& hip_symbols() const { return *hip_symbols_; }
   const hip::RcclSymbols& rccl_symbols() const { return *rccl_symbols_; }
+  // The same, by the names every fake platform has (FakeGpuDriver).
+  const hip::HipSymbols& vendor_symbols() const { return hip_symbols(); }
+  const hip::RcclSymbols& collective_symbols() const { return rccl_symbols(); }
   Engine& engine() { return *engine_; }
   int slot() const { return slot_; }
 
