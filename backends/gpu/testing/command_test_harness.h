@@ -297,6 +297,13 @@ struct VendorNames {
 
 inline std::vector<uint8_t> Bytes(std::initializer_list<uint8_t> bytes) { return bytes; }
 
+// Names what each vendor's instantiation of a typed suite over a vendor runs: the vendor
+// itself (backends/gpu/CMakeLists.txt generates the instantiations).
+#define GPUHAL_VENDOR_TYPED_SUITE(Suite)         \
+  template <typename V>                          \
+  using Suite##Types = ::testing::Types<V>;      \
+  using Suite##Names = ::gpuhal::gpu::testing::VendorNames
+
 }  // namespace gpuhal::gpu::testing
 
 #endif  // GPUHAL_BACKENDS_GPU_TESTING_COMMAND_TEST_HARNESS_H_
