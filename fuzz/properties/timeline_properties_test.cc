@@ -282,7 +282,7 @@ class Watchdog {
       if (seconds < limit_) continue;
       std::fprintf(stderr,
                    "[ property ] HANG: one program has run for %.0f s (a deadlock?); aborting.\n"
-                   "%sRapidCheck seed of this round: %llu (RC_PARAMS=\"seed=%llu\")\n",
+                   "%sRapidCheck seed of this run: %llu (RC_PARAMS=\"seed=%llu\")\n",
                    seconds, what_.c_str(), static_cast<unsigned long long>(round_seed_.load()),
                    static_cast<unsigned long long>(round_seed_.load()));
       std::abort();
@@ -402,7 +402,7 @@ void Check(const char* name, Testable&& testable) {
     if (!result.template is<rc::detail::SuccessResult>()) {
       std::ostringstream message;
       rc::detail::printResultMessage(result, message);
-      FAIL() << name << ": " << message.str() << "\nRapidCheck seed of this round: "
+      FAIL() << name << ": " << message.str() << "\nRapidCheck seed of this run: "
              << params.seed << " (RC_PARAMS=\"seed=" << params.seed << "\")";
       return;
     }
