@@ -224,9 +224,16 @@ struct CudaVendor {
 
   Result<CUmodule> LoadModule(const void* image) const {
     CUmodule module = nullptr;
-    GPUHAL_RETURN_IF_ERROR(
-        Check(symbols->cuModuleLoadDataEx(&module, image, 0, nullptr, nullptr),
-              "cuModuleLoadDataEx"));
+    // The JIT's error log says which PTX line, or which kernel, it could not use.
+    char error_log[1024] = {};
+    CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void* values[] = {error_log, reinterpret_cast<void*>(uintptr_t{sizeof(error_log)})};
+    Status status = Check(symbols->cuModuleLoadDataEx(&module, image, 2, options, values),
+                          "cuModuleLoadDataEx");
+    if (!status.ok() && error_log[0] != '\0') {
+      return Status(status.code(), StrCat(status.message(), "; the loader says: ", error_log));
+    }
+    GPUHAL_RETURN_IF_ERROR(status);
     return module;
   }
   Result<CUfunction> GetFunction(CUmodule module, const char* name) const {

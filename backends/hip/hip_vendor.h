@@ -224,8 +224,16 @@ struct HipVendor {
 
   Result<hipModule_t> LoadModule(const void* image) const {
     hipModule_t module = nullptr;
-    GPUHAL_RETURN_IF_ERROR(Check(symbols->hipModuleLoadDataEx(&module, image, 0, nullptr, nullptr),
-                                 "hipModuleLoadDataEx"));
+    // The loader's error log says which kernel, or which line, it could not use.
+    char error_log[1024] = {};
+    hipJitOption options[] = {hipJitOptionErrorLogBuffer, hipJitOptionErrorLogBufferSizeBytes};
+    void* values[] = {error_log, reinterpret_cast<void*>(uintptr_t{sizeof(error_log)})};
+    Status status = Check(symbols->hipModuleLoadDataEx(&module, image, 2, options, values),
+                          "hipModuleLoadDataEx");
+    if (!status.ok() && error_log[0] != '\0') {
+      return Status(status.code(), StrCat(status.message(), "; the loader says: ", error_log));
+    }
+    GPUHAL_RETURN_IF_ERROR(status);
     return module;
   }
   Result<hipFunction_t> GetFunction(hipModule_t module, const char* name) const {

@@ -1,15 +1,15 @@
 // The conformance kernels built for the simulated GPU, their layouts, and the containers
-// that carry them. The kernels are defined in this file (through the dialect) so that any
-// program that builds a container also links the registrars that make the kernels known
-// to the simulated GPU.
+// that carry them. The kernels are defined in this file (through the public dialect) and
+// published as the host kernel library "gpuhal_conformance" the first time a container
+// is built, which every container's "fake" target names as its scope.
 #include "conformance/kernels/conformance_kernels.h"
 
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <string>
 
-#include "conformance/kernels/kernel_dialect.h"
+#include "gpuhal/host_kernel.h"
+#include "gpuhal/kernel.h"
 // The kernels, after the dialect that defines their macros.
 #include "conformance/kernels/conformance_kernels.inc"
 
@@ -21,13 +21,22 @@ extern const size_t kConformancePtx_size;
 
 namespace {
 
-std::vector<std::string_view>& HostKernelNames() {
-  static std::vector<std::string_view> names;
-  return names;
-}
-std::mutex& HostKernelNamesMutex() {
-  static std::mutex mu;
-  return mu;
+constexpr std::string_view kHostKernelScope = "gpuhal_conformance";
+
+// Publishes the kernels once, for the life of the process.
+void PublishHostKernels() {
+  static const bool published = [] {
+    auto* library = new HostKernelLibrary(std::string(kHostKernelScope));  // never destroyed
+    Status status = GPUHAL_ADD_TRANSLATION_UNIT_KERNELS(*library);
+    if (status.ok()) status = library->Publish();
+    if (!status.ok()) {
+      std::fprintf(stderr, "publishing the conformance kernels failed: %s\n",
+                   status.ToString().c_str());
+      std::abort();
+    }
+    return true;
+  }();
+  (void)published;
 }
 
 LayoutShape Layout(std::initializer_list<std::initializer_list<uint32_t>> set_ordinals,
@@ -54,15 +63,6 @@ const std::vector<KernelSpec>& Specs() {
 
 }  // namespace
 
-HostKernelRegistrar::HostKernelRegistrar(std::string_view name, fake::KernelFn fn,
-                                         std::vector<uint32_t> param_sizes) {
-  fake::RegisterBuiltinFakeKernel(name, fn, std::move(param_sizes));
-  std::lock_guard lock(HostKernelNamesMutex());
-  HostKernelNames().push_back(name);
-}
-
-const std::vector<std::string_view>& RegisteredHostKernelNames() { return HostKernelNames(); }
-
 std::span<const KernelSpec> AllKernels() { return Specs(); }
 
 const KernelSpec* FindKernel(std::string_view name) {
@@ -81,9 +81,10 @@ std::vector<uint8_t> BuildKernelContainer(std::initializer_list<std::string_view
 
 std::vector<uint8_t> BuildKernelContainer(std::span<const std::string_view> names,
                                           ContainerTargets targets) {
+  PublishHostKernels();
   ExecutableBuilder builder;
   std::vector<std::string> symbols;
-  std::string fake_module = "gpuhal-fake-module\n";
+  std::string fake_module = "gpuhal-fake-module\nscope " + std::string(kHostKernelScope) + "\n";
   for (std::string_view name : names) {
     const KernelSpec* spec = FindKernel(name);
     if (spec == nullptr) {

@@ -1,4 +1,4 @@
 // The conformance kernels as CUDA kernels, compiled to PTX at build time and embedded in
 // the conformance library (see CMakeLists.txt).
-#include "conformance/kernels/kernel_dialect.h"
+#include "gpuhal/kernel.h"
 #include "conformance/kernels/conformance_kernels.inc"

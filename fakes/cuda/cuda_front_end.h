@@ -207,7 +207,14 @@ class CudaFrontEnd : public GpuFrontEnd<CudaTraits> {
   }
   CUresult cuModuleLoadDataEx(CUmodule* module, const void* image, unsigned int numOptions,
                               CUjit_option* options, void** optionValues) {
-    return ModuleLoad(module, image);
+    char* error_log = nullptr;
+    size_t error_log_bytes = 0;
+    for (unsigned int i = 0; options != nullptr && optionValues != nullptr && i < numOptions; ++i) {
+      if (options[i] == CU_JIT_ERROR_LOG_BUFFER) error_log = static_cast<char*>(optionValues[i]);
+      if (options[i] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
+        error_log_bytes = reinterpret_cast<uintptr_t>(optionValues[i]);
+    }
+    return ModuleLoad(module, image, error_log, error_log_bytes);
   }
   CUresult cuModuleGetFunction(CUfunction* hfunc, CUmodule hmod, const char* name) {
     return ModuleGetFunction(hfunc, hmod, name);

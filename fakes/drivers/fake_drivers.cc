@@ -1,12 +1,16 @@
 #include "fakes/drivers/fake_drivers.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <string_view>
 #include <utility>
 
 #include "fakes/drivers/fake_drivers_internal.h"
+#include "fakes/drivers/fault_spec.h"
 
 namespace gpuhal::fake {
 namespace {
@@ -48,8 +52,19 @@ Result<EngineOptions> EngineOptionsFromUri(const DeviceUri& uri) {
     GPUHAL_ASSIGN_OR_RETURN(options.jitter_seed, ParseUnsigned("jitter", *jitter, 0, UINT64_MAX));
   }
   if (auto memory = uri.Param("memory")) {
-    GPUHAL_ASSIGN_OR_RETURN(options.device_memory_bytes,
-                            ParseUnsigned("memory", *memory, 1, UINT64_MAX));
+    GPUHAL_ASSIGN_OR_RETURN(options.device_memory_bytes, ParseByteSize("memory", *memory));
+  }
+  if (auto trace = uri.Param("trace")) {
+    if (trace->empty()) return InvalidArgumentError("simulated GPU URI parameter trace= names no file");
+    // Opened now (and emptied) so that an unwritable path fails device creation, not the
+    // write at the end that has no caller to tell.
+    std::FILE* file = std::fopen(std::string(*trace).c_str(), "wb");
+    if (file == nullptr) {
+      return PermissionDeniedError("simulated GPU URI parameter trace=", *trace,
+                                   ": the file cannot be written: ", std::strerror(errno));
+    }
+    std::fclose(file);
+    options.trace_path = std::string(*trace);
   }
   return options;
 }

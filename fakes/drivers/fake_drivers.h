@@ -6,13 +6,15 @@
 //   seed=N                            the deterministic schedule's seed (default 0)
 //   schedule=deterministic|threaded   who runs the device's work (default deterministic)
 //   devices=K                         simulated devices on the platform (default 1)
-//   memory=BYTES                      memory per simulated device (default 1 GiB)
+//   memory=SIZE                       memory per simulated device: bytes or KiB/MiB/GiB
+//                                     (default 1GiB)
 //   platform=NAME                     share one simulated GPU with every live device whose
 //                                     URI names NAME (needed for channels between
 //                                     devices: fake-cuda://1?devices=4&platform=ring)
 //   jitter=N                          nonzero: vendor calls yield or sleep at random,
 //                                     seeded by N, to widen race windows (CallJitter in
 //                                     fakes/engine/fault_injector.h); default 0, off
+//   fail=, lose=, fault_kernel=, trace=  faults and a trace file (fakes/drivers/fault_spec.h)
 // Every other key is a DeviceParams key (see backends/gpu/device_params.h).
 #ifndef GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
 #define GPUHAL_FAKES_DRIVERS_FAKE_DRIVERS_H_
@@ -33,8 +35,9 @@ namespace gpuhal::fake {
 
 inline constexpr std::string_view kFakeCudaScheme = "fake-cuda";
 inline constexpr std::string_view kFakeHipScheme = "fake-hip";
-inline constexpr std::array<std::string_view, 6> kFakePlatformUriKeys = {
-    "seed", "schedule", "devices", "memory", "platform", "jitter"};
+inline constexpr std::array<std::string_view, 10> kFakePlatformUriKeys = {
+    "seed", "schedule", "devices", "memory", "platform", "jitter",
+    "fail", "lose", "fault_kernel", "trace"};
 
 // The simulated GPU's options from a device URI's query (only the keys above; the rest
 // are ignored here). INVALID_ARGUMENT naming a bad value.

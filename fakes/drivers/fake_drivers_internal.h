@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "fakes/drivers/fake_drivers.h"
+#include "fakes/drivers/fault_spec.h"
 #include "fakes/engine/engine.h"
 #include "fakes/engine/fault_injector.h"
 #include "gpuhal/device.h"
@@ -22,6 +23,9 @@ Engine* FakeHipEngineOf(gpuhal::Device& device);
 FakeErrorCodes FakeCudaErrorCodes();
 FakeErrorCodes FakeHipErrorCodes();
 Result<std::string> FakeHipEntryPointName(std::string_view cuda_name);
+// What each vendor's fault specs may name (fault_spec.h).
+const FaultVocabulary& FakeCudaFaultVocabulary();
+const FaultVocabulary& FakeHipFaultVocabulary();
 
 // A rule failing the next call of `entry_point` with `launch_failed_code`.
 FaultRule LaunchFailureRule(std::string_view entry_point, int launch_failed_code);

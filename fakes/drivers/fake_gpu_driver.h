@@ -15,6 +15,7 @@
 #include "backends/gpu/device_collectives.h"
 #include "backends/gpu/gpu_driver.h"
 #include "fakes/drivers/fake_drivers.h"
+#include "fakes/drivers/fault_spec.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/status.h"
 
@@ -32,17 +33,21 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
  public:
   using typename gpu::GpuDriver<Vendor>::DeviceFactory;
   FakeGpuDriver(std::string_view scheme, DeviceFactory create_device,
-                FakeDriverOptions options)
+                const FaultVocabulary& vocabulary, FakeDriverOptions options)
       : gpu::GpuDriver<Vendor>(std::string(scheme), /*simulated=*/true, create_device),
-        options_(options) {}
+        vocabulary_(vocabulary), options_(options) {}
 
  protected:
   Result<gpu::GpuPlatform<Vendor>> OpenPlatform(const DeviceUri* uri) override {
     EngineOptions options;
     std::string shared_name;
+    FaultPlan faults;
     if (uri) {
       GPUHAL_ASSIGN_OR_RETURN(options, EngineOptionsFromUri(*uri));
       if (auto name = uri->Param("platform")) shared_name = std::string(*name);
+      GPUHAL_ASSIGN_OR_RETURN(faults, ParseFaultPlan(uri->Param("fail"), uri->Param("lose"),
+                                                     uri->Param("fault_kernel"), vocabulary_,
+                                                     options.seed));
     }
     options.record_trace = options_.record_trace;
     Ref<Platform> simulated;
@@ -52,6 +57,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
     } else {
       GPUHAL_ASSIGN_OR_RETURN(simulated, SharedPlatform(shared_name, options));
     }
+    ApplyFaultPlan(faults, simulated->engine());
     gpu::GpuPlatform<Vendor> platform;
     platform.symbols = &simulated->vendor_symbols();
     platform.symbol_owner = Ref<RefCounted>(simulated.get());
@@ -71,6 +77,7 @@ class FakeGpuDriver final : public gpu::GpuDriver<Vendor> {
     return library;
   }
 
+  const FaultVocabulary& vocabulary_;  // static, the vendor's
   const FakeDriverOptions options_;
 
   Result<Ref<Platform>> SharedPlatform(const std::string& name, const EngineOptions& options) {

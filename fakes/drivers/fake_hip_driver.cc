@@ -7,6 +7,8 @@
 #include "backends/hip/hip_driver.h"
 #include "backends/hip/hip_symbols.h"
 #include "backends/hip/rccl_collective_api.h"
+#include "backends/hip/rccl_symbols.h"
+#include "backends/gpu/collective_result.h"
 #include "fakes/drivers/fake_drivers_internal.h"
 #include "fakes/drivers/fake_gpu_driver.h"
 #include "fakes/hip/fake_hip_platform.h"
@@ -15,7 +17,7 @@ namespace gpuhal::fake {
 
 std::unique_ptr<Driver> CreateFakeHipDriver(FakeDriverOptions options) {
   return std::make_unique<FakeGpuDriver<hip::HipVendor, FakeHipPlatform>>(
-      kFakeHipScheme, &hip::CreateHipDevice, options);
+      kFakeHipScheme, &hip::CreateHipDevice, FakeHipFaultVocabulary(), options);
 }
 
 Engine* FakeHipEngineOf(gpuhal::Device& device) {
@@ -60,6 +62,23 @@ Result<std::string> FakeHipEntryPointName(std::string_view cuda_name) {
     if (hip_name == name) return name;
   }
   return NotFoundError("the HIP table has no counterpart of CUDA's ", cuda_name);
+}
+
+const FaultVocabulary& FakeHipFaultVocabulary() {
+  static const FaultVocabulary vocabulary{
+      .vendor = kFakeHipScheme,
+      .vendor_functions = hip::kHipSymbolNames,
+      .collective_functions = hip::kRcclSymbolNames,
+      .out_of_memory = hipErrorOutOfMemory,
+      .launch_failed = hipErrorLaunchFailure,
+      .collective_failed = static_cast<int>(gpu::CollectiveResult::kSystemError),
+      .translate_cuda_name =
+          [](std::string_view cuda_name) {
+            Result<std::string> name = FakeHipEntryPointName(cuda_name);
+            return name.ok() ? *name : std::string(cuda_name);
+          },
+  };
+  return vocabulary;
 }
 
 }  // namespace gpuhal::fake

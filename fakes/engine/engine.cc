@@ -2,9 +2,12 @@
 #include "fakes/engine/engine.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "fakes/engine/engine_state.h"
+#include "gpuhal/status.h"
 
 namespace gpuhal::fake {
 namespace {
@@ -31,7 +34,7 @@ thread_local PendingGroup t_group;
 
 Engine::Engine(const EngineOptions& options)
     : options_(options), prng_(options.seed), epoch_(std::chrono::steady_clock::now()) {
-  trace_.set_enabled(options.record_trace);
+  trace_.set_enabled(options.record_trace || !options.trace_path.empty());
   if (options.jitter_seed != 0) {
     CallJitter jitter;
     jitter.seed = options.jitter_seed;
@@ -54,6 +57,7 @@ Engine::Engine(const EngineOptions& options)
 }
 
 Engine::~Engine() {
+  if (!options_.trace_path.empty()) WriteTraceFileAtExit();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -596,11 +600,10 @@ Error Engine::FreeAsync(StreamId stream_id, uint64_t address) {
 // ---------------------------------------------------------------------------------------
 // Modules
 
-Error Engine::LoadModule(const char* image, ModuleId* out) {
+Error Engine::LoadModule(const char* image, ModuleId* out, std::string* why) {
   auto module = std::make_unique<Module>();
-  Error error = kernels_.ParseModuleImage(image, &module->names);
+  Error error = kernels_.LoadModuleImage(image, &module->names, &module->kernels, why);
   if (error != Error::kOk) return error;
-  for (const std::string& name : module->names) module->kernels.push_back(kernels_.Find(name));
   std::lock_guard lock(mu_);
   *out = static_cast<ModuleId>(modules_.Insert(std::move(module)));
   return Error::kOk;
@@ -1023,7 +1026,32 @@ Error Engine::Recv(CommId comm, int rank, uint64_t recv, uint64_t count, DataTyp
 
 std::string Engine::ChromeTraceJson() {
   std::lock_guard lock(mu_);
-  return trace_.ToChromeJson(device_count());
+  const std::string metadata = StrCat(
+      "\"seed\":", options_.seed, ",\"schedule\":\"",
+      options_.mode == SchedulingMode::kDeterministic ? "deterministic" : "threaded",
+      "\",\"devices\":", options_.device_count);
+  return trace_.ToChromeJson(device_count(), metadata);
+}
+
+void Engine::SetTraceEnabled(bool enabled) {
+  std::lock_guard lock(mu_);
+  trace_.set_enabled(enabled);
+}
+
+bool Engine::trace_enabled() {
+  std::lock_guard lock(mu_);
+  return trace_.enabled();
+}
+
+void Engine::WriteTraceFileAtExit() {
+  const std::string json = ChromeTraceJson();
+  std::FILE* file = std::fopen(options_.trace_path.c_str(), "wb");
+  const bool written = file != nullptr && std::fwrite(json.data(), 1, json.size(), file) == json.size();
+  const bool closed = file != nullptr && std::fclose(file) == 0;
+  if (!written || !closed) {
+    std::fprintf(stderr, "gpuhal: the simulated GPU's trace could not be written to '%s': %s\n",
+                 options_.trace_path.c_str(), std::strerror(errno));
+  }
 }
 
 void Engine::ClearTrace() {

@@ -43,6 +43,9 @@ struct EngineOptions {
   uint64_t seed = 0;       // deterministic mode: picks the interleaving
   int worker_threads = 4;  // threaded mode
   bool record_trace = false;
+  // Non-empty: the trace is recorded and written to this file when the engine is
+  // destroyed (a write failure is reported on stderr, having no caller to return to).
+  std::string trace_path;
   // Nonzero: every vendor call's timing is perturbed from the start with
   // CallJitter{.seed = jitter_seed} (fault_injector.h).
   uint64_t jitter_seed = 0;
@@ -128,7 +131,8 @@ class Engine {
   Error FreeAsync(StreamId stream, uint64_t address);
 
   // ---- Modules (image format in kernel_registry.h) ----
-  Error LoadModule(const char* image, ModuleId* module);
+  // On failure *why (if given) says what is wrong with the image.
+  Error LoadModule(const char* image, ModuleId* module, std::string* why = nullptr);
   Error UnloadModule(ModuleId module);
   Error GetModuleFunction(ModuleId module, std::string_view name, KernelId* kernel);
 
@@ -195,6 +199,9 @@ class Engine {
   // ---- Traces ----
   std::string ChromeTraceJson();
   void ClearTrace();
+  // Starts or stops recording; spans recorded so far stay.
+  void SetTraceEnabled(bool enabled);
+  bool trace_enabled();
 
  private:
   struct PendingGroupOp;
@@ -236,6 +243,7 @@ class Engine {
   uint64_t ClockNs();
   void AddTraceLocked(const char* name, const Stream& stream, uint64_t start, uint64_t end);
   void WorkerLoop();
+  void WriteTraceFileAtExit();
 
   const EngineOptions options_;
   KernelRegistry kernels_;

@@ -8,7 +8,7 @@ namespace gpuhal::fake {
 
 void FaultInjector::UpdateActiveLocked() {
   active_.store(!rules_.empty() || counting_ || jitter_.has_value() ||
-                    held_entry_point_.has_value(),
+                    held_entry_point_.has_value() || lose_after_calls_.has_value(),
                 std::memory_order_release);
 }
 
@@ -30,6 +30,14 @@ void FaultInjector::ReleaseHeldCalls() {
 size_t FaultInjector::held_call_count() const {
   std::lock_guard lock(mu_);
   return held_calls_;
+}
+
+void FaultInjector::LoseDeviceAfter(uint64_t calls, std::function<void()> lose) {
+  std::lock_guard lock(mu_);
+  lose_after_calls_ = calls;
+  calls_toward_loss_ = 0;
+  lose_device_ = std::move(lose);
+  UpdateActiveLocked();
 }
 
 void FaultInjector::AddRule(FaultRule rule) {
@@ -68,12 +76,18 @@ std::optional<int> FaultInjector::Check(std::string_view entry_point) {
   std::optional<int> result;
   enum class Perturbation { kNone, kYield, kSleep } perturbation = Perturbation::kNone;
   std::chrono::microseconds sleep{0};
+  std::function<void()> lose_device;
   {
     std::unique_lock lock(mu_);
     if (held_entry_point_ && *held_entry_point_ == entry_point) {
       ++held_calls_;
       held_released_.wait(lock, [&] { return !held_entry_point_ || *held_entry_point_ != entry_point; });
       --held_calls_;
+    }
+    if (lose_after_calls_ && lose_device_ && !entry_point.starts_with("kernel:") &&
+        ++calls_toward_loss_ > *lose_after_calls_) {
+      lose_device = std::move(lose_device_);
+      lose_device_ = nullptr;
     }
     if (counting_) {
       auto it = counts_.find(entry_point);
@@ -110,6 +124,7 @@ std::optional<int> FaultInjector::Check(std::string_view entry_point) {
       }
     }
   }
+  if (lose_device) lose_device();
   // Outside the lock: the point is to let other threads run meanwhile.
   if (perturbation == Perturbation::kYield) {
     jittered_calls_.fetch_add(1, std::memory_order_relaxed);

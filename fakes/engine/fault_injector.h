@@ -81,6 +81,11 @@ class FaultInjector {
   // Calls being held now.
   size_t held_call_count() const;
 
+  // Calls `lose` once, when the call after the next `calls` vendor calls reaches Check
+  // (kernel launches, "kernel:NAME", do not count); that call and every later one then
+  // meet whatever `lose` did (a lost device). `lose` runs outside the injector's lock.
+  void LoseDeviceAfter(uint64_t calls, std::function<void()> lose);
+
  private:
   struct ActiveRule {
     FaultRule rule;
@@ -102,6 +107,9 @@ class FaultInjector {
   std::optional<std::string> held_entry_point_;  // guarded by mu_
   size_t held_calls_ = 0;                         // guarded by mu_
   std::condition_variable held_released_;         // with mu_
+  std::optional<uint64_t> lose_after_calls_;      // guarded by mu_
+  uint64_t calls_toward_loss_ = 0;                // guarded by mu_
+  std::function<void()> lose_device_;             // guarded by mu_; reset once called
 };
 
 }  // namespace gpuhal::fake

@@ -1,5 +1,10 @@
 #include "fakes/engine/kernel_registry.h"
 
+#include <cstring>
+#include <string>
+
+#include "gpuhal/host_kernel.h"
+
 namespace gpuhal::fake {
 
 uint8_t* KernelContext::Access(uint64_t address, uint64_t bytes) {
@@ -12,6 +17,69 @@ uint8_t* KernelContext::Access(uint64_t address, uint64_t bytes) {
   }
   return host;
 }
+
+uint8_t* KernelContext::Resolve(uint64_t address, uint64_t* bytes_to_end) {
+  *bytes_to_end = 0;
+  Allocation* allocation = memory_.FindContaining(address);
+  if (allocation == nullptr || allocation->state != Allocation::State::kLive) return nullptr;
+  const uint64_t offset = address - allocation->base;
+  *bytes_to_end = allocation->size - offset;
+  return allocation->data + offset;
+}
+
+namespace {
+
+// A HostKernelLaunch over the engine's launch context.
+class EngineHostKernelLaunch final : public HostKernelLaunch {
+ public:
+  explicit EngineHostKernelLaunch(KernelContext& context) : context_(context) {}
+
+  KernelDim3 grid() const override { return {context_.grid().x, context_.grid().y, context_.grid().z}; }
+  KernelDim3 block() const override {
+    return {context_.block().x, context_.block().y, context_.block().z};
+  }
+  uint32_t dynamic_shared_memory_bytes() const override { return context_.shared_memory_bytes(); }
+  std::string_view kernel_name() const override { return context_.name(); }
+  size_t argument_count() const override { return context_.arg_count(); }
+
+  bool ReadArgument(size_t index, void* out, size_t size) override {
+    const KernelInfo& kernel = context_.kernel();
+    if (index >= kernel.param_sizes.size() || kernel.param_sizes[index] != size) {
+      Fault("argument " + std::to_string(index) + " read as " + std::to_string(size) +
+            " bytes, but the kernel has " + std::to_string(kernel.param_sizes.size()) +
+            " parameters" +
+            (index < kernel.param_sizes.size()
+                 ? " and this one is " + std::to_string(kernel.param_sizes[index]) + " bytes"
+                 : ""));
+      return false;
+    }
+    std::memcpy(out, context_.args() + kernel.param_offsets[index], size);
+    return true;
+  }
+
+  uint8_t* Resolve(uint64_t address, uint64_t* bytes_to_end) override {
+    return context_.Resolve(address, bytes_to_end);
+  }
+  uint8_t* Access(uint64_t address, uint64_t bytes) override {
+    uint8_t* host = context_.Access(address, bytes);
+    if (host == nullptr) faulted_ = true;
+    return host;
+  }
+  void Fault(std::string_view message) override {
+    context_.Fault(message);
+    faulted_ = true;
+  }
+
+ private:
+  KernelContext& context_;
+};
+
+void RunHostKernel(KernelContext& context) {
+  EngineHostKernelLaunch launch(context);
+  reinterpret_cast<HostKernelFn>(context.user_data())(launch);
+}
+
+}  // namespace
 
 void KernelContext::Fault(std::string_view message) {
   if (faulted()) return;
@@ -54,8 +122,11 @@ const KernelInfo* KernelRegistry::Get(KernelId id) const {
   return &kernels_[index - 1];
 }
 
-Error KernelRegistry::ParseModuleImage(const char* image, std::vector<std::string>* names) const {
+Error KernelRegistry::LoadModuleImage(const char* image, std::vector<std::string>* names,
+                                      std::vector<KernelId>* kernels, std::string* why) {
   if (image == nullptr) return Error::kInvalidValue;
+  std::string scope;
+  kernels->clear();
   std::string_view text(image);
   constexpr std::string_view kHeader = "gpuhal-fake-module";
   bool saw_header = false;
@@ -72,11 +143,42 @@ Error KernelRegistry::ParseModuleImage(const char* image, std::vector<std::strin
     }
     if (line.empty() || line.front() == '#') continue;
     constexpr std::string_view kKernel = "kernel ";
+    constexpr std::string_view kScope = "scope ";
+    if (line.starts_with(kScope)) {
+      scope = std::string(line.substr(kScope.size()));
+      if (scope.empty()) return Error::kInvalidImage;
+      continue;
+    }
     if (line.substr(0, kKernel.size()) != kKernel) return Error::kInvalidImage;
     std::string_view name = line.substr(kKernel.size());
     if (name.empty()) return Error::kInvalidImage;
-    if (Find(name) == KernelId::kNull) return Error::kNotFound;
+    KernelId id = KernelId::kNull;
+    if (scope.empty()) {
+      id = Find(name);
+      if (id == KernelId::kNull && why) {
+        *why = "kernel '" + std::string(name) +
+               "' has no host version registered with the simulated GPU";
+      }
+    } else {
+      const std::string key = scope + "/" + std::string(name);
+      id = Find(key);
+      if (id == KernelId::kNull) {
+        Result<HostKernel> published = HostKernelLibrary::FindPublished(scope, name);
+        if (published.ok()) {
+          id = Register(key, &RunHostKernel, published->parameter_sizes,
+                        reinterpret_cast<void*>(published->fn));
+          std::lock_guard lock(mu_);
+          KernelInfo& info = kernels_[static_cast<uint32_t>(id) - 1];
+          info.name = std::string(name);
+          info.scope = scope;
+        } else if (why) {
+          *why = published.status().message();
+        }
+      }
+    }
+    if (id == KernelId::kNull) return Error::kNotFound;
     names->emplace_back(name);
+    kernels->push_back(id);
   }
   return saw_header ? Error::kOk : Error::kInvalidImage;
 }

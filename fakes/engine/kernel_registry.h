@@ -4,8 +4,10 @@
 //
 // Module image format (what a front end's cuModuleLoadData/hipModuleLoadData receives):
 // NUL-terminated text whose first line is "gpuhal-fake-module" and whose other lines are
-// "kernel <name>"; blank lines and lines starting with '#' are ignored. Loading checks
-// that every named kernel is registered.
+// "kernel <name>" or "scope <name>"; blank lines and lines starting with '#' are ignored.
+// A kernel after "scope S" is kernel <name> of the HostKernelLibrary an application
+// published as S (gpuhal/host_kernel.h); before any scope line, a kernel registered with
+// the registry itself. Loading checks that every named kernel exists.
 #ifndef GPUHAL_FAKES_ENGINE_KERNEL_REGISTRY_H_
 #define GPUHAL_FAKES_ENGINE_KERNEL_REGISTRY_H_
 
@@ -27,7 +29,8 @@ class KernelContext;
 using KernelFn = void (*)(KernelContext& context);
 
 struct KernelInfo {
-  std::string name;
+  std::string name;   // as the kernel's source names it
+  std::string scope;  // the HostKernelLibrary it came from; empty for registered kernels
   KernelFn fn = nullptr;
   void* user_data = nullptr;
   std::vector<uint32_t> param_sizes;
@@ -65,6 +68,11 @@ class KernelContext {
   // Host bytes behind [address, address + bytes) or null after recording an
   // illegal-address fault; the kernel should return once it sees null.
   uint8_t* Access(uint64_t address, uint64_t bytes);
+  // The host bytes behind `address` and how many bytes of its live allocation follow;
+  // null (no fault) outside live memory.
+  uint8_t* Resolve(uint64_t address, uint64_t* bytes_to_end);
+  const uint8_t* args() const { return args_; }
+  const KernelInfo& kernel() const { return kernel_; }
   template <typename T>
   T* Pointer(uint64_t address, uint64_t count = 1) {
     return reinterpret_cast<T*>(Access(address, count * sizeof(T)));
@@ -97,13 +105,17 @@ class KernelRegistry {
   KernelId Find(std::string_view name) const;  // kNull when unknown
   const KernelInfo* Get(KernelId id) const;    // null when unknown
 
-  // Parses a module image; on success `names` holds its kernel names, all registered.
-  Error ParseModuleImage(const char* image, std::vector<std::string>* names) const;
+  // Parses a module image; on success `names` holds its kernel names as the module's
+  // functions are looked up and `kernels` their ids. A scoped kernel is copied from its
+  // published HostKernelLibrary into this registry the first time a module names it.
+  // On failure *why (if given) says what is wrong, for the loader's error log.
+  Error LoadModuleImage(const char* image, std::vector<std::string>* names,
+                        std::vector<KernelId>* kernels, std::string* why = nullptr);
 
  private:
   mutable std::mutex mu_;
   std::deque<KernelInfo> kernels_;
-  std::unordered_map<std::string, KernelId> by_name_;
+  std::unordered_map<std::string, KernelId> by_name_;  // key: name, or scope/name
 };
 
 }  // namespace gpuhal::fake

@@ -4,6 +4,8 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <set>
+#include <utility>
 
 namespace gpuhal::fake {
 namespace {
@@ -19,7 +21,7 @@ void AppendMicros(std::string& out, uint64_t ns) {
 
 }  // namespace
 
-std::string TraceRecorder::ToChromeJson(int device_count) const {
+std::string TraceRecorder::ToChromeJson(int device_count, std::string_view metadata) const {
   std::string out = "{\"traceEvents\":[";
   bool first = true;
   for (int device = 0; device < device_count; ++device) {
@@ -28,6 +30,17 @@ std::string TraceRecorder::ToChromeJson(int device_count) const {
                   "%s{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
                   "\"args\":{\"name\":\"device %d\"}}",
                   first ? "" : ",\n", device, device);
+    out += buffer;
+    first = false;
+  }
+  std::set<std::pair<uint32_t, uint32_t>> streams;
+  for (const TraceSpan& span : spans_) streams.emplace(span.device, span.stream);
+  for (const auto& [device, stream] : streams) {
+    char buffer[128];
+    std::snprintf(buffer, sizeof(buffer),
+                  "%s{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,"
+                  "\"args\":{\"name\":\"stream %u\"}}",
+                  first ? "" : ",\n", device, stream, stream);
     out += buffer;
     first = false;
   }
@@ -43,7 +56,13 @@ std::string TraceRecorder::ToChromeJson(int device_count) const {
     std::snprintf(buffer, sizeof(buffer), ",\"pid\":%u,\"tid\":%u}", span.device, span.stream);
     out += buffer;
   }
-  out += "]}\n";
+  char dropped[64];
+  std::snprintf(dropped, sizeof(dropped), "\"dropped_spans\":%" PRIu64, dropped_spans_);
+  out += "],\"displayTimeUnit\":\"ns\",\"otherData\":{";
+  out += metadata;
+  if (!metadata.empty()) out += ",";
+  out += dropped;
+  out += "}}\n";
   return out;
 }
 

@@ -41,6 +41,8 @@
 #ifndef GPUHAL_FAKES_GPU_GPU_FRONT_END_H_
 #define GPUHAL_FAKES_GPU_GPU_FRONT_END_H_
 
+#include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -514,14 +516,23 @@ class GpuFrontEnd {
 
   // ---- Modules and launches ----
 
-  Result ModuleLoad(Module** module, const void* image) {
+  // `error_log` (may be null) receives why a load failed, NUL-terminated, as the vendors'
+  // JIT error log option does.
+  Result ModuleLoad(Module** module, const void* image, char* error_log = nullptr,
+                    size_t error_log_bytes = 0) {
     if (module == nullptr || image == nullptr) return kInvalidValue;
     int device;
     if (Result result = CurrentDevice(&device); result != kSuccess) return result;
     std::string fake_image = ToFakeModuleImage(static_cast<const char*>(image));
     auto handle = std::make_unique<Module>();
     handle->owner = this;
-    Error error = engine_.LoadModule(fake_image.c_str(), &handle->id);
+    std::string why;
+    Error error = engine_.LoadModule(fake_image.c_str(), &handle->id, &why);
+    if (error != Error::kOk && error_log != nullptr && error_log_bytes > 0) {
+      const size_t length = std::min(why.size(), error_log_bytes - 1);
+      std::memcpy(error_log, why.data(), length);
+      error_log[length] = '\0';
+    }
     // A module that names a kernel nobody registered could not be linked: the vendors'
     // nearest report is an image they cannot use.
     if (error == Error::kNotFound) return Traits::kInvalidImage;

@@ -201,7 +201,14 @@ class HipFrontEnd : public GpuFrontEnd<HipTraits> {
   }
   hipError_t hipModuleLoadDataEx(hipModule_t* module, const void* image, unsigned int numOptions,
                                  hipJitOption* options, void** optionValues) {
-    return ModuleLoad(module, image);
+    char* error_log = nullptr;
+    size_t error_log_bytes = 0;
+    for (unsigned int i = 0; options != nullptr && optionValues != nullptr && i < numOptions; ++i) {
+      if (options[i] == hipJitOptionErrorLogBuffer) error_log = static_cast<char*>(optionValues[i]);
+      if (options[i] == hipJitOptionErrorLogBufferSizeBytes)
+        error_log_bytes = reinterpret_cast<uintptr_t>(optionValues[i]);
+    }
+    return ModuleLoad(module, image, error_log, error_log_bytes);
   }
   hipError_t hipModuleGetFunction(hipFunction_t* function, hipModule_t module, const char* kname) {
     return ModuleGetFunction(function, module, kname);

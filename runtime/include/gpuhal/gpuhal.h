@@ -11,9 +11,11 @@
 #include "gpuhal/driver.h"
 #include "gpuhal/event.h"
 #include "gpuhal/executable.h"
+#include "gpuhal/host_kernel.h"
 #include "gpuhal/layout.h"
 #include "gpuhal/ref.h"
 #include "gpuhal/semaphore.h"
+#include "gpuhal/simulated_gpu.h"
 #include "gpuhal/status.h"
 #include "gpuhal/time.h"
 
