@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite under one CMake preset (default: "default";
 # also "asan" or "tsan"), after installing any missing Debian packages. Under the
-# default preset it also installs gpuhal and builds an application against the package.
+# default preset it also installs gpuhal and builds two applications against the package
+# (tools/consumer, and examples/pipeline with its own tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-default}"
@@ -23,4 +24,10 @@ if [ "$preset" = default ]; then
   cmake -S tools/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
   cmake --build build/consumer >/dev/null
   ./build/consumer/gpuhal_consumer
+  # An application outside gpuhal: its kernels built by gpuhal_add_kernels, its own tests
+  # run on the simulated GPU.
+  rm -rf build/pipeline
+  cmake -S examples/pipeline -B build/pipeline -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build build/pipeline >/dev/null
+  ctest --test-dir build/pipeline --output-on-failure
 fi
