@@ -35,6 +35,7 @@
 #include "backends/gpu/gpu_device_diagnostics.h"
 #include "fakes/cuda/fake_cuda_platform.h"
 #include "gpuhal/gpuhal.h"
+#include "gpuhal/kernel.h"
 #include "tools/gpuhal-bench/bench_kernels.h"
 #include "tools/gpuhal-bench/pc_sampler.h"
 
@@ -1201,6 +1202,70 @@ void BM_SimulatedOps(benchmark::State& state) {
   cu.cuDevicePrimaryCtxRelease(device);
 }
 
+// Host kernels (the dialect of gpuhal/kernel.h) executed per second by the simulated GPU
+// on the calling thread: an elementwise kernel with no barrier, one launch of
+// kKernelThreads threads per iteration.
+GPUHAL_KERNEL(bench_scale_add, GPUHAL_BUFFER(const uint32_t) x, GPUHAL_BUFFER(uint32_t) y,
+              uint32_t a, uint32_t count) {
+  const uint32_t i = GPUHAL_GLOBAL_ID_X;
+  if (i < count) y[i] = a * x[i] + y[i];
+}
+
+void BM_SimulatedKernelThreads(benchmark::State& state) {
+  constexpr uint32_t kKernelThreads = 1u << 20;
+  constexpr uint32_t kBlock = 256;
+  static const bool published = [] {
+    auto* library = new HostKernelLibrary("gpuhal_bench");  // lives as long as the process
+    BENCH_CHECK("adding the host kernel", GPUHAL_ADD_TRANSLATION_UNIT_KERNELS(*library));
+    BENCH_CHECK("publishing the host kernels", library->Publish());
+    return true;
+  }();
+  (void)published;
+  fake::EngineOptions options;
+  options.mode = fake::SchedulingMode::kDeterministic;
+  options.device_memory_bytes = uint64_t{64} << 20;
+  Ref<fake::FakeCudaPlatform> platform =
+      Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
+  const cuda::CudaSymbols& cu = platform->cuda_symbols();
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUmodule module = nullptr;
+  CUfunction kernel = nullptr;
+  CUstream stream = nullptr;
+  CUdeviceptr x = 0, y = 0;
+  Cu(cu.cuInit(0), "cuInit");
+  Cu(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
+  Cu(cu.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
+  Cu(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  const char* image = "gpuhal-fake-module\nscope gpuhal_bench\nkernel bench_scale_add\n";
+  Cu(cu.cuModuleLoadDataEx(&module, image, 0, nullptr, nullptr), "cuModuleLoadDataEx");
+  Cu(cu.cuModuleGetFunction(&kernel, module, "bench_scale_add"), "cuModuleGetFunction");
+  Cu(cu.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  Cu(cu.cuMemAlloc(&x, kKernelThreads * sizeof(uint32_t)), "cuMemAlloc");
+  Cu(cu.cuMemAlloc(&y, kKernelThreads * sizeof(uint32_t)), "cuMemAlloc");
+  uint32_t a = 3, count = kKernelThreads;
+  void* arguments[] = {&x, &y, &a, &count};
+  int64_t threads = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    Cu(cu.cuLaunchKernel(kernel, kKernelThreads / kBlock, 1, 1, kBlock, 1, 1, 0, stream, arguments,
+                         nullptr),
+       "cuLaunchKernel");
+    Cu(cu.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+    threads += kKernelThreads;
+  }
+  state.SetItemsProcessed(threads);
+  state.counters["threads_per_second"] =
+      benchmark::Counter(double(threads), benchmark::Counter::kIsRate);
+  state.counters["target_threads_per_second"] = 50e6;
+  cu.cuMemFree(x);
+  cu.cuMemFree(y);
+  cu.cuStreamDestroy(stream);
+  cu.cuModuleUnload(module);
+  cu.cuDevicePrimaryCtxRelease(device);
+}
+
 // Idle CPU -------------------------------------------------------------------------------
 
 double ProcessCpuSeconds() {
@@ -1243,6 +1308,7 @@ BENCHMARK(BM_WaitBeforeSignal)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_HostWake)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Memory)->UseManualTime()->Iterations(1);
 BENCHMARK(BM_SimulatedOps)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SimulatedKernelThreads)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
