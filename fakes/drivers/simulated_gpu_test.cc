@@ -89,6 +89,15 @@ Status RunWriteIndex(Device& device, const Loaded& loaded, Buffer& out, uint32_t
   return done->Wait(1, Timeout::After(std::chrono::seconds(30)));
 }
 
+std::string ConfigName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param.substr(0, info.param.find(':'));
+  name += info.param.find("threaded") != std::string::npos ? "_threaded" : "_deterministic";
+  name += info.param.find("graph") != std::string::npos ? "_graph" : "_stream";
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
 class SimulatedGpuTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { PublishKernels(); }
@@ -228,9 +237,9 @@ TEST_P(SimulatedGpuTest, AMalformedFaultSpecNamesItsBadPartAndAddsNothing) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("memory=12XB is not a size")));
 }
 
-TEST_P(SimulatedGpuTest, NamesTheOtherVendorsSpellingOfAFunction) {
-  if (!hip()) GTEST_SKIP() << "the hint is for CUDA names on a HIP device";
-  EXPECT_THAT(CreateDevice(Uri("fail=cuMemAlloc@1"), allocator_),
+TEST(SimulatedGpuHintTest, NamesHipsSpellingOfACudaFunction) {
+  CountingAllocator allocator;
+  EXPECT_THAT(CreateDevice("fake-hip://0?fail=cuMemAlloc@1", allocator),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("did you mean hipMalloc?")));
 }
 
@@ -241,8 +250,10 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-TEST_P(SimulatedGpuTest, TracesAreTheSameBytesForASeed) {
-  if (GetParam().find("threaded") != std::string::npos) GTEST_SKIP() << "timed by the host clock";
+// On the deterministic schedule only: the threaded one times spans by the host clock.
+class SimulatedGpuTraceTest : public SimulatedGpuTest {};
+
+TEST_P(SimulatedGpuTraceTest, TracesAreTheSameBytesForASeed) {
   const std::string path = ::testing::TempDir() + "simulated_gpu_test_trace.json";
   std::string traces[2];
   for (std::string& trace : traces) {
@@ -277,14 +288,15 @@ INSTANTIATE_TEST_SUITE_P(
                       "fake-cuda://0?schedule=threaded&mode=stream",
                       "fake-hip://0?schedule=deterministic&mode=stream",
                       "fake-hip://0?schedule=threaded&mode=graph"),
-    [](const ::testing::TestParamInfo<std::string>& info) {
-      std::string name = info.param.substr(0, info.param.find(':'));
-      name += info.param.find("threaded") != std::string::npos ? "_threaded" : "_deterministic";
-      name += info.param.find("graph") != std::string::npos ? "_graph" : "_stream";
-      for (char& c : name)
-        if (c == '-') c = '_';
-      return name;
-    });
+    ConfigName);
+
+INSTANTIATE_TEST_SUITE_P(
+    Devices, SimulatedGpuTraceTest,
+    ::testing::Values("fake-cuda://0?schedule=deterministic&mode=graph",
+                      "fake-cuda://0?schedule=deterministic&mode=stream",
+                      "fake-hip://0?schedule=deterministic&mode=graph",
+                      "fake-hip://0?schedule=deterministic&mode=stream"),
+    ConfigName);
 
 TEST(HostKernelLibraryTest, RefusesDuplicatesAndMalformedNames) {
   auto noop = [](HostKernelLaunch&) {};
