@@ -12,6 +12,7 @@
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/cuda_symbols.h"
 #include "backends/gpu/collective_api.h"
+#include "backends/gpu/module_load_log.h"
 #include "backends/gpu/vendor.h"
 
 namespace gpuhal::cuda {
@@ -224,16 +225,12 @@ struct CudaVendor {
 
   Result<CUmodule> LoadModule(const void* image) const {
     CUmodule module = nullptr;
-    // The JIT's error log says which PTX line, or which kernel, it could not use.
-    char error_log[1024] = {};
+    char log[gpu::kModuleLoadLogBytes] = {};
     CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-    void* values[] = {error_log, reinterpret_cast<void*>(uintptr_t{sizeof(error_log)})};
-    Status status = Check(symbols->cuModuleLoadDataEx(&module, image, 2, options, values),
-                          "cuModuleLoadDataEx");
-    if (!status.ok() && error_log[0] != '\0') {
-      return Status(status.code(), StrCat(status.message(), "; the loader says: ", error_log));
-    }
-    GPUHAL_RETURN_IF_ERROR(status);
+    void* values[] = {log, reinterpret_cast<void*>(uintptr_t{sizeof(log)})};
+    GPUHAL_RETURN_IF_ERROR(gpu::WithModuleLoadLog(
+        Check(symbols->cuModuleLoadDataEx(&module, image, 2, options, values), "cuModuleLoadDataEx"),
+        log));
     return module;
   }
   Result<CUfunction> GetFunction(CUmodule module, const char* name) const {

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "backends/gpu/collective_api.h"
+#include "backends/gpu/module_load_log.h"
 #include "backends/gpu/vendor.h"
 #include "backends/hip/hip_library.h"
 #include "backends/hip/hip_status.h"
@@ -224,16 +225,13 @@ struct HipVendor {
 
   Result<hipModule_t> LoadModule(const void* image) const {
     hipModule_t module = nullptr;
-    // The loader's error log says which kernel, or which line, it could not use.
-    char error_log[1024] = {};
+    char log[gpu::kModuleLoadLogBytes] = {};
     hipJitOption options[] = {hipJitOptionErrorLogBuffer, hipJitOptionErrorLogBufferSizeBytes};
-    void* values[] = {error_log, reinterpret_cast<void*>(uintptr_t{sizeof(error_log)})};
-    Status status = Check(symbols->hipModuleLoadDataEx(&module, image, 2, options, values),
-                          "hipModuleLoadDataEx");
-    if (!status.ok() && error_log[0] != '\0') {
-      return Status(status.code(), StrCat(status.message(), "; the loader says: ", error_log));
-    }
-    GPUHAL_RETURN_IF_ERROR(status);
+    void* values[] = {log, reinterpret_cast<void*>(uintptr_t{sizeof(log)})};
+    GPUHAL_RETURN_IF_ERROR(gpu::WithModuleLoadLog(
+        Check(symbols->hipModuleLoadDataEx(&module, image, 2, options, values),
+              "hipModuleLoadDataEx"),
+        log));
     return module;
   }
   Result<hipFunction_t> GetFunction(hipModule_t module, const char* name) const {

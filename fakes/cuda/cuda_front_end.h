@@ -84,6 +84,9 @@ struct CudaTraits {
   static constexpr CUresult kHostMemoryNotRegistered = CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
   static constexpr CUresult kInvalidLaunchFunction = CUDA_ERROR_INVALID_HANDLE;
   static constexpr CUresult kInvalidNodeFunction = CUDA_ERROR_INVALID_VALUE;
+  using JitOption = CUjit_option;
+  static constexpr JitOption kJitErrorLog = CU_JIT_ERROR_LOG_BUFFER;
+  static constexpr JitOption kJitErrorLogBytes = CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES;
 };
 
 class CudaFrontEnd : public GpuFrontEnd<CudaTraits> {
@@ -207,14 +210,7 @@ class CudaFrontEnd : public GpuFrontEnd<CudaTraits> {
   }
   CUresult cuModuleLoadDataEx(CUmodule* module, const void* image, unsigned int numOptions,
                               CUjit_option* options, void** optionValues) {
-    char* error_log = nullptr;
-    size_t error_log_bytes = 0;
-    for (unsigned int i = 0; options != nullptr && optionValues != nullptr && i < numOptions; ++i) {
-      if (options[i] == CU_JIT_ERROR_LOG_BUFFER) error_log = static_cast<char*>(optionValues[i]);
-      if (options[i] == CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
-        error_log_bytes = reinterpret_cast<uintptr_t>(optionValues[i]);
-    }
-    return ModuleLoad(module, image, error_log, error_log_bytes);
+    return ModuleLoad(module, image, {options, numOptions}, optionValues);
   }
   CUresult cuModuleGetFunction(CUfunction* hfunc, CUmodule hmod, const char* name) {
     return ModuleGetFunction(hfunc, hmod, name);

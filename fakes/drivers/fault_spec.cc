@@ -5,18 +5,10 @@
 #include <cstdlib>
 #include <utility>
 
+#include "gpuhal/core/split_string.h"
+
 namespace gpuhal::fake {
 namespace {
-
-std::vector<std::string_view> SplitList(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  while (true) {
-    const size_t end = text.find(separator);
-    parts.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) return parts;
-    text.remove_prefix(end + 1);
-  }
-}
 
 std::optional<uint64_t> ParseCount(std::string_view text) {
   uint64_t value = 0;
@@ -115,13 +107,13 @@ Result<FaultPlan> ParseFaultPlan(std::optional<std::string_view> fail,
                                  const FaultVocabulary& vocabulary, uint64_t seed) {
   FaultPlan plan;
   if (fail) {
-    for (std::string_view rule_text : SplitList(*fail, ',')) {
+    for (std::string_view rule_text : SplitString(*fail, ',')) {
       GPUHAL_ASSIGN_OR_RETURN(FaultRule rule, ParseFailRule(rule_text, vocabulary, seed));
       plan.rules.push_back(std::move(rule));
     }
   }
   if (fault_kernel) {
-    for (std::string_view text : SplitList(*fault_kernel, ',')) {
+    for (std::string_view text : SplitString(*fault_kernel, ',')) {
       GPUHAL_ASSIGN_OR_RETURN(FaultRule rule, ParseKernelFault(text, vocabulary));
       plan.rules.push_back(std::move(rule));
     }
@@ -141,7 +133,7 @@ Result<FaultPlan> ParseFaultPlan(std::optional<std::string_view> fail,
 Result<FaultPlan> ParseFaultSpec(std::string_view spec, const FaultVocabulary& vocabulary,
                                  uint64_t seed) {
   std::optional<std::string_view> fail, lose, fault_kernel;
-  for (std::string_view pair : SplitList(spec, '&')) {
+  for (std::string_view pair : SplitString(spec, '&')) {
     const size_t equals = pair.find('=');
     const std::string_view key = pair.substr(0, equals);
     std::optional<std::string_view>* slot = key == "fail"           ? &fail

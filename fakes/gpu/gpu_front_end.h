@@ -42,13 +42,14 @@
 #define GPUHAL_FAKES_GPU_GPU_FRONT_END_H_
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -516,11 +517,19 @@ class GpuFrontEnd {
 
   // ---- Modules and launches ----
 
-  // `error_log` (may be null) receives why a load failed, NUL-terminated, as the vendors'
-  // JIT error log option does.
-  Result ModuleLoad(Module** module, const void* image, char* error_log = nullptr,
-                    size_t error_log_bytes = 0) {
+  // Of the JIT options, only the error log is read: it receives why a load failed,
+  // NUL-terminated, as the vendors' loaders write it.
+  Result ModuleLoad(Module** module, const void* image,
+                    std::span<const typename Traits::JitOption> options = {},
+                    void* const* option_values = nullptr) {
     if (module == nullptr || image == nullptr) return kInvalidValue;
+    char* error_log = nullptr;
+    size_t error_log_bytes = 0;
+    for (size_t i = 0; option_values != nullptr && i < options.size(); ++i) {
+      if (options[i] == Traits::kJitErrorLog) error_log = static_cast<char*>(option_values[i]);
+      if (options[i] == Traits::kJitErrorLogBytes)
+        error_log_bytes = reinterpret_cast<uintptr_t>(option_values[i]);
+    }
     int device;
     if (Result result = CurrentDevice(&device); result != kSuccess) return result;
     std::string fake_image = ToFakeModuleImage(static_cast<const char*>(image));

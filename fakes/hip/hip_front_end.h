@@ -78,6 +78,9 @@ struct HipTraits {
   static constexpr hipError_t kHostMemoryNotRegistered = hipErrorHostMemoryNotRegistered;
   static constexpr hipError_t kInvalidLaunchFunction = hipErrorInvalidResourceHandle;
   static constexpr hipError_t kInvalidNodeFunction = hipErrorInvalidDeviceFunction;
+  using JitOption = hipJitOption;
+  static constexpr JitOption kJitErrorLog = hipJitOptionErrorLogBuffer;
+  static constexpr JitOption kJitErrorLogBytes = hipJitOptionErrorLogBufferSizeBytes;
 };
 
 class HipFrontEnd : public GpuFrontEnd<HipTraits> {
@@ -201,14 +204,7 @@ class HipFrontEnd : public GpuFrontEnd<HipTraits> {
   }
   hipError_t hipModuleLoadDataEx(hipModule_t* module, const void* image, unsigned int numOptions,
                                  hipJitOption* options, void** optionValues) {
-    char* error_log = nullptr;
-    size_t error_log_bytes = 0;
-    for (unsigned int i = 0; options != nullptr && optionValues != nullptr && i < numOptions; ++i) {
-      if (options[i] == hipJitOptionErrorLogBuffer) error_log = static_cast<char*>(optionValues[i]);
-      if (options[i] == hipJitOptionErrorLogBufferSizeBytes)
-        error_log_bytes = reinterpret_cast<uintptr_t>(optionValues[i]);
-    }
-    return ModuleLoad(module, image, error_log, error_log_bytes);
+    return ModuleLoad(module, image, {options, numOptions}, optionValues);
   }
   hipError_t hipModuleGetFunction(hipFunction_t* function, hipModule_t module, const char* kname) {
     return ModuleGetFunction(function, module, kname);

@@ -1153,23 +1153,36 @@ void BM_Memory(benchmark::State& state) {
 
 // Operations per second of the simulated GPU in deterministic mode on the calling thread:
 // kBatch kernel launches and one event record per batch, executed by a synchronize.
-void BM_SimulatedOps(benchmark::State& state) {
-  fake::EngineOptions options;
-  options.mode = fake::SchedulingMode::kDeterministic;
-  Ref<fake::FakeCudaPlatform> platform =
-      Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
-  const cuda::CudaSymbols& cu = platform->cuda_symbols();
+// A deterministic simulated GPU driven through its CUDA table, with device 0's primary
+// context current on the calling thread.
+struct SimulatedCuda {
+  explicit SimulatedCuda(uint64_t memory_bytes = uint64_t{1} << 30) {
+    fake::EngineOptions options;
+    options.mode = fake::SchedulingMode::kDeterministic;
+    options.device_memory_bytes = memory_bytes;
+    platform = Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
+    cu = &platform->cuda_symbols();
+    Cu(cu->cuInit(0), "cuInit");
+    Cu(cu->cuDeviceGet(&device, 0), "cuDeviceGet");
+    Cu(cu->cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
+    Cu(cu->cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  }
+  ~SimulatedCuda() { cu->cuDevicePrimaryCtxRelease(device); }
+
+  Ref<fake::FakeCudaPlatform> platform;
+  const cuda::CudaSymbols* cu = nullptr;
   CUdevice device = 0;
   CUcontext context = nullptr;
+};
+
+void BM_SimulatedOps(benchmark::State& state) {
+  SimulatedCuda simulated;
+  const cuda::CudaSymbols& cu = *simulated.cu;
   CUmodule module = nullptr;
   CUfunction noop = nullptr;
   CUstream stream = nullptr;
   CUevent event = nullptr;
   CUdeviceptr buffer = 0;
-  Cu(cu.cuInit(0), "cuInit");
-  Cu(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
-  Cu(cu.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
-  Cu(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent");
   const std::string ptx(bench::BenchKernelsPtx());
   Cu(cu.cuModuleLoadDataEx(&module, ptx.c_str(), 0, nullptr, nullptr), "cuModuleLoadDataEx");
   Cu(cu.cuModuleGetFunction(&noop, module, "bench_noop"), "cuModuleGetFunction");
@@ -1199,7 +1212,6 @@ void BM_SimulatedOps(benchmark::State& state) {
   cu.cuEventDestroy(event);
   cu.cuStreamDestroy(stream);
   cu.cuModuleUnload(module);
-  cu.cuDevicePrimaryCtxRelease(device);
 }
 
 // Host kernels (the dialect of gpuhal/kernel.h) executed per second by the simulated GPU
@@ -1221,22 +1233,12 @@ void BM_SimulatedKernelThreads(benchmark::State& state) {
     return true;
   }();
   (void)published;
-  fake::EngineOptions options;
-  options.mode = fake::SchedulingMode::kDeterministic;
-  options.device_memory_bytes = uint64_t{64} << 20;
-  Ref<fake::FakeCudaPlatform> platform =
-      Take("creating the simulated GPU", fake::FakeCudaPlatform::Create(options));
-  const cuda::CudaSymbols& cu = platform->cuda_symbols();
-  CUdevice device = 0;
-  CUcontext context = nullptr;
+  SimulatedCuda simulated(uint64_t{64} << 20);
+  const cuda::CudaSymbols& cu = *simulated.cu;
   CUmodule module = nullptr;
   CUfunction kernel = nullptr;
   CUstream stream = nullptr;
   CUdeviceptr x = 0, y = 0;
-  Cu(cu.cuInit(0), "cuInit");
-  Cu(cu.cuDeviceGet(&device, 0), "cuDeviceGet");
-  Cu(cu.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
-  Cu(cu.cuCtxSetCurrent(context), "cuCtxSetCurrent");
   const char* image = "gpuhal-fake-module\nscope gpuhal_bench\nkernel bench_scale_add\n";
   Cu(cu.cuModuleLoadDataEx(&module, image, 0, nullptr, nullptr), "cuModuleLoadDataEx");
   Cu(cu.cuModuleGetFunction(&kernel, module, "bench_scale_add"), "cuModuleGetFunction");
@@ -1263,7 +1265,6 @@ void BM_SimulatedKernelThreads(benchmark::State& state) {
   cu.cuMemFree(y);
   cu.cuStreamDestroy(stream);
   cu.cuModuleUnload(module);
-  cu.cuDevicePrimaryCtxRelease(device);
 }
 
 // Idle CPU -------------------------------------------------------------------------------

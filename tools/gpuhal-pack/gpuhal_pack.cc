@@ -13,6 +13,7 @@
 
 #include "gpuhal/core/executable_builder.h"
 #include "gpuhal/core/executable_format.h"
+#include "gpuhal/core/split_string.h"
 #include "gpuhal/status.h"
 
 namespace gpuhal {
@@ -44,16 +45,6 @@ example:
   gpuhal-pack --entry fill:256,1,1:0:sets=1:push=2 --entry copy:16,16,1:4096:sets=2,su \
               --target ptx:kernels.ptx:fill_kernel,copy_kernel -o kernels.ghx
 )";
-
-std::vector<std::string_view> Split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  while (true) {
-    const size_t end = text.find(separator);
-    parts.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) return parts;
-    text.remove_prefix(end + 1);
-  }
-}
 
 Result<uint32_t> ParseUint32(std::string_view text, std::string_view what) {
   uint32_t value = 0;
@@ -100,14 +91,14 @@ struct EntrySpec {
 };
 
 Result<EntrySpec> ParseEntry(std::string_view text) {
-  const std::vector<std::string_view> fields = Split(text, ':');
+  const std::vector<std::string_view> fields = SplitString(text, ':');
   if (fields.size() < 3) {
     return InvalidArgumentError("--entry '", text,
                                 "' needs at least NAME:BX,BY,BZ:SHARED (see --help)");
   }
   EntrySpec entry;
   entry.name = std::string(fields[0]);
-  const std::vector<std::string_view> block = Split(fields[1], ',');
+  const std::vector<std::string_view> block = SplitString(fields[1], ',');
   if (block.size() != 3) {
     return InvalidArgumentError("--entry ", fields[0], ": block size '", fields[1],
                                 "' must be three numbers BX,BY,BZ");
@@ -120,7 +111,7 @@ Result<EntrySpec> ParseEntry(std::string_view text) {
                           ParseUint32(fields[2], StrCat("--entry ", fields[0], ": shared memory")));
   for (size_t i = 3; i < fields.size(); ++i) {
     if (fields[i].starts_with("sets=")) {
-      for (std::string_view set : Split(fields[i].substr(5), ',')) {
+      for (std::string_view set : SplitString(fields[i].substr(5), ',')) {
         GPUHAL_ASSIGN_OR_RETURN(DescriptorSetShape shape, ParseSet(set, fields[0]));
         entry.layout.sets.push_back(std::move(shape));
       }
@@ -151,7 +142,7 @@ struct TargetSpec {
 };
 
 Result<TargetSpec> ParseTarget(std::string_view text) {
-  const std::vector<std::string_view> fields = Split(text, ':');
+  const std::vector<std::string_view> fields = SplitString(text, ':');
   if (fields.size() < 2 || fields.size() > 3) {
     return InvalidArgumentError("--target '", text,
                                 "' must be NAME:FILE or NAME:FILE:SYMBOL,SYMBOL... (see --help)");
@@ -162,7 +153,7 @@ Result<TargetSpec> ParseTarget(std::string_view text) {
     GPUHAL_ASSIGN_OR_RETURN(target.code, ReadFile(std::string(fields[1])));
   }
   if (fields.size() == 3 && !fields[2].empty()) {
-    for (std::string_view symbol : Split(fields[2], ',')) target.symbols.emplace_back(symbol);
+    for (std::string_view symbol : SplitString(fields[2], ',')) target.symbols.emplace_back(symbol);
   }
   return target;
 }
