@@ -207,6 +207,30 @@ TEST_P(SimulatedGpuTest, FaultsANamedKernel) {
                        HasSubstr(hip() ? "hipErrorLaunchFailure" : "CUDA_ERROR_LAUNCH_FAILED")));
 }
 
+TEST_P(SimulatedGpuTest, FailsANamedCollectiveCall) {
+  // NCCL and RCCL both spell it ncclAllReduce.
+  ASSERT_OK_AND_ASSIGN(Ref<Device> device, CreateDevice(Uri("fail=ncclAllReduce@1"), allocator_));
+  Device* group[] = {device.get()};
+  ASSERT_OK_AND_ASSIGN(std::vector<Ref<Channel>> channels, device->CreateChannelGroup(group));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> data, device->AllocateBuffer({}, 64 * 4));
+  auto all_reduce = [&]() -> Status {
+    GPUHAL_ASSIGN_OR_RETURN(Ref<CommandBuffer> commands, device->CreateCommandBuffer({}));
+    GPUHAL_RETURN_IF_ERROR(commands->Begin());
+    const CollectiveOp op{CollectiveKind::kAllReduce, ReductionOp::kSum, ElementType::kFloat32};
+    GPUHAL_RETURN_IF_ERROR(commands->Collective(*channels[0], op, 0, {data.get(), 0, 256},
+                                                {data.get(), 0, 256}, 64));
+    GPUHAL_RETURN_IF_ERROR(commands->End());
+    GPUHAL_ASSIGN_OR_RETURN(Ref<Semaphore> done, device->CreateSemaphore(0));
+    const SemaphorePoint signal{done.get(), 1};
+    CommandBuffer* list[] = {commands.get()};
+    GPUHAL_RETURN_IF_ERROR(device->QueueExecute(kAnyQueue, {}, {&signal, 1}, list));
+    return done->Wait(1, Timeout::After(std::chrono::seconds(30)));
+  };
+  const Status failed = all_reduce();
+  EXPECT_FALSE(failed.ok());
+  EXPECT_THAT(failed.message(), HasSubstr("ncclAllReduce")) << failed;
+}
+
 TEST_P(SimulatedGpuTest, AMalformedFaultSpecNamesItsBadPartAndAddsNothing) {
   ASSERT_OK_AND_ASSIGN(Ref<Device> device, CreateDevice(Uri(), allocator_));
   const std::string alloc = Alloc();
