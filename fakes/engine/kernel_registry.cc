@@ -88,9 +88,11 @@ void KernelContext::Fault(std::string_view message) {
 }
 
 KernelId KernelRegistry::Register(std::string_view name, KernelFn fn,
-                                  std::vector<uint32_t> param_sizes, void* user_data) {
+                                  std::vector<uint32_t> param_sizes, void* user_data,
+                                  std::string_view scope) {
   KernelInfo info;
   info.name = std::string(name);
+  info.scope = std::string(scope);
   info.fn = fn;
   info.user_data = user_data;
   uint32_t offset = 0;
@@ -105,7 +107,8 @@ KernelId KernelRegistry::Register(std::string_view name, KernelFn fn,
   std::lock_guard lock(mu_);
   kernels_.push_back(std::move(info));
   auto id = static_cast<KernelId>(kernels_.size());
-  by_name_[kernels_.back().name] = id;
+  const KernelInfo& added = kernels_.back();
+  by_name_[added.scope.empty() ? added.name : added.scope + "/" + added.name] = id;
   return id;
 }
 
@@ -165,12 +168,8 @@ Error KernelRegistry::LoadModuleImage(const char* image, std::vector<std::string
       if (id == KernelId::kNull) {
         Result<HostKernel> published = HostKernelLibrary::FindPublished(scope, name);
         if (published.ok()) {
-          id = Register(key, &RunHostKernel, published->parameter_sizes,
-                        reinterpret_cast<void*>(published->fn));
-          std::lock_guard lock(mu_);
-          KernelInfo& info = kernels_[static_cast<uint32_t>(id) - 1];
-          info.name = std::string(name);
-          info.scope = scope;
+          id = Register(name, &RunHostKernel, published->parameter_sizes,
+                        reinterpret_cast<void*>(published->fn), scope);
         } else if (why) {
           *why = published.status().message();
         }

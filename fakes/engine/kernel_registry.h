@@ -99,9 +99,10 @@ class KernelContext {
 // Thread-safe. Registered kernels live as long as the registry (pointers stay valid).
 class KernelRegistry {
  public:
-  // Registering a name again replaces what the name resolves to from then on.
+  // Registering a name again replaces what the name resolves to from then on. A kernel of
+  // a host kernel library is registered with its scope and found as "scope/name".
   KernelId Register(std::string_view name, KernelFn fn, std::vector<uint32_t> param_sizes,
-                    void* user_data = nullptr);
+                    void* user_data = nullptr, std::string_view scope = {});
   KernelId Find(std::string_view name) const;  // kNull when unknown
   const KernelInfo* Get(KernelId id) const;    // null when unknown
 
