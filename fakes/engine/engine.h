@@ -43,6 +43,8 @@ struct EngineOptions {
   uint64_t seed = 0;       // deterministic mode: picks the interleaving
   int worker_threads = 4;  // threaded mode
   bool record_trace = false;
+  // What kernels see as the warp (wavefront) size: the vendor's (32 CUDA, 64 HIP).
+  uint32_t warp_size = 32;
   // Non-empty: the trace is recorded and written to this file when the engine is
   // destroyed (a write failure is reported on stderr, having no caller to return to).
   std::string trace_path;

@@ -39,6 +39,7 @@ class EngineHostKernelLaunch final : public HostKernelLaunch {
     return {context_.block().x, context_.block().y, context_.block().z};
   }
   uint32_t dynamic_shared_memory_bytes() const override { return context_.shared_memory_bytes(); }
+  uint32_t warp_size() const override { return context_.warp_size(); }
   std::string_view kernel_name() const override { return context_.name(); }
   size_t argument_count() const override { return context_.arg_count(); }
 

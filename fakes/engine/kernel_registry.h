@@ -41,14 +41,15 @@ struct KernelInfo {
 class KernelContext {
  public:
   KernelContext(AddressSpace& memory, const KernelInfo& kernel, const uint8_t* args, Dim3 grid,
-                Dim3 block, uint32_t shared_memory_bytes, int device)
+                Dim3 block, uint32_t shared_memory_bytes, int device, uint32_t warp_size = 32)
       : memory_(memory), kernel_(kernel), args_(args), grid_(grid), block_(block),
-        shared_memory_bytes_(shared_memory_bytes), device_(device) {}
+        shared_memory_bytes_(shared_memory_bytes), device_(device), warp_size_(warp_size) {}
 
   Dim3 grid() const { return grid_; }
   Dim3 block() const { return block_; }
   uint32_t shared_memory_bytes() const { return shared_memory_bytes_; }
   int device() const { return device_; }
+  uint32_t warp_size() const { return warp_size_; }
   void* user_data() const { return kernel_.user_data; }
   const std::string& name() const { return kernel_.name; }
 
@@ -92,6 +93,7 @@ class KernelContext {
   Dim3 grid_, block_;
   uint32_t shared_memory_bytes_;
   int device_;
+  uint32_t warp_size_;
   Error fault_ = Error::kOk;
   std::string fault_message_;
 };

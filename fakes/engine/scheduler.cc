@@ -345,7 +345,7 @@ void Engine::RunKernelLocked(Stream& stream, const KernelOp& kernel) {
     }
   }
   KernelContext context(memory_, *kernel.kernel, kernel.args.data(), kernel.grid, kernel.block,
-                        kernel.shared_memory_bytes, stream.device);
+                        kernel.shared_memory_bytes, stream.device, options_.warp_size);
   kernel.kernel->fn(context);
   if (context.faulted())
     RecordFaultLocked(stream.device, context.fault(), context.fault_message());

@@ -67,6 +67,12 @@ const std::array<hip::RcclSymbols, kFakePlatformSlotCount>& RcclTables() {
   return tables;
 }
 
+// AMD GPUs run 64-lane wavefronts (hipDeviceAttributeWarpSize says 64 too).
+EngineOptions WithHipWarpSize(EngineOptions options) {
+  options.warp_size = 64;
+  return options;
+}
+
 }  // namespace
 
 Result<Ref<FakeHipPlatform>> FakeHipPlatform::Create(const EngineOptions& options) {
@@ -82,7 +88,7 @@ Result<Ref<FakeHipPlatform>> FakeHipPlatform::Create(const EngineOptions& option
 
 FakeHipPlatform::FakeHipPlatform(int slot, const EngineOptions& options)
     : slot_(slot),
-      engine_(std::make_unique<Engine>(options)),
+      engine_(std::make_unique<Engine>(WithHipWarpSize(options))),
       hip_symbols_(&HipTables()[slot]),
       rccl_symbols_(&RcclTables()[slot]) {
   CopyBuiltinFakeKernelsInto(engine_->kernels());

@@ -37,6 +37,8 @@ class HostKernelLaunch {
   virtual KernelDim3 grid() const = 0;
   virtual KernelDim3 block() const = 0;
   virtual uint32_t dynamic_shared_memory_bytes() const = 0;
+  // The vendor's warp (wavefront) size: 32 on fake-cuda, 64 on fake-hip.
+  virtual uint32_t warp_size() const = 0;
   virtual std::string_view kernel_name() const = 0;
 
   virtual size_t argument_count() const = 0;

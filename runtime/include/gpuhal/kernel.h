@@ -13,9 +13,18 @@
 // device's memory, so an out-of-bounds access becomes a device fault rather than host
 // memory corruption.
 //
+// Indices: GPUHAL_GLOBAL_ID(x|y|z), GPUHAL_THREAD_ID(axis), GPUHAL_BLOCK_ID(axis),
+// GPUHAL_BLOCK_DIM(axis), GPUHAL_GRID_DIM(axis) (GPUHAL_GLOBAL_ID_X and GPUHAL_THREAD_ID_X
+// are shorthands), and GPUHAL_WARP_SIZE (32 on NVIDIA, 64 on AMD and on fake-hip).
+//
+// Atomics, each returning the old value, on 32- and 64-bit integers (signed or not):
+// GPUHAL_ATOMIC_ADD(lvalue, v) (also float), GPUHAL_ATOMIC_MIN, GPUHAL_ATOMIC_MAX,
+// GPUHAL_ATOMIC_EXCH(lvalue, v) (also float) and GPUHAL_ATOMIC_CAS(lvalue, expected,
+// desired). Any other type is a compile error on every compiler, not a different result.
+//
 // On the simulated GPU a launch runs its whole grid in one call, block after block and
 // thread after thread on one host thread, stopping at the first fault. The dialect has
-// no shared memory or barriers yet; use GPUHAL_ATOMIC_ADD wherever GPU threads would race.
+// no shared memory or barriers yet; use the atomics wherever GPU threads would race.
 //
 // gpuhal_add_kernels() (CMake) compiles a kernel file for every target the machine can
 // build and collects the host kernels of a translation unit into a HostKernelLibrary
@@ -30,14 +39,88 @@
 #endif
 #include <stdint.h>
 
+// The vendors' atomics take int, unsigned int, unsigned long long and float; the
+// dialect's integer types map onto them (a 64-bit signed add, exchange or compare-and-
+// swap is the same bit operation on unsigned long long). A type with no mapping for an
+// operation has no `Word`, so using it fails to compile.
+namespace gpuhal_kernel_atomics {
+template <typename T> struct Add;
+template <typename T> struct MinMax;
+template <typename T> struct Exch;
+template <typename T> struct Cas;
+template <> struct Add<int> { using Word = int; };
+template <> struct Add<unsigned int> { using Word = unsigned int; };
+template <> struct Add<long> { using Word = unsigned long long; };
+template <> struct Add<unsigned long> { using Word = unsigned long long; };
+template <> struct Add<long long> { using Word = unsigned long long; };
+template <> struct Add<unsigned long long> { using Word = unsigned long long; };
+template <> struct Add<float> { using Word = float; };
+template <> struct MinMax<int> { using Word = int; };
+template <> struct MinMax<unsigned int> { using Word = unsigned int; };
+template <> struct MinMax<long> { using Word = long long; };
+template <> struct MinMax<unsigned long> { using Word = unsigned long long; };
+template <> struct MinMax<long long> { using Word = long long; };
+template <> struct MinMax<unsigned long long> { using Word = unsigned long long; };
+template <> struct Exch<int> { using Word = int; };
+template <> struct Exch<unsigned int> { using Word = unsigned int; };
+template <> struct Exch<long> { using Word = unsigned long long; };
+template <> struct Exch<unsigned long> { using Word = unsigned long long; };
+template <> struct Exch<long long> { using Word = unsigned long long; };
+template <> struct Exch<unsigned long long> { using Word = unsigned long long; };
+template <> struct Exch<float> { using Word = float; };
+template <> struct Cas<int> { using Word = int; };
+template <> struct Cas<unsigned int> { using Word = unsigned int; };
+template <> struct Cas<long> { using Word = unsigned long long; };
+template <> struct Cas<unsigned long> { using Word = unsigned long long; };
+template <> struct Cas<long long> { using Word = unsigned long long; };
+template <> struct Cas<unsigned long long> { using Word = unsigned long long; };
+template <typename T> struct Same { using type = T; };
+template <typename T> using NoDeduce = typename Same<T>::type;
+
+template <typename T>
+__device__ T AtomicAdd(T* p, NoDeduce<T> v) {
+  using W = typename Add<T>::Word;
+  return static_cast<T>(atomicAdd(reinterpret_cast<W*>(p), static_cast<W>(v)));
+}
+template <typename T>
+__device__ T AtomicMin(T* p, NoDeduce<T> v) {
+  using W = typename MinMax<T>::Word;
+  return static_cast<T>(atomicMin(reinterpret_cast<W*>(p), static_cast<W>(v)));
+}
+template <typename T>
+__device__ T AtomicMax(T* p, NoDeduce<T> v) {
+  using W = typename MinMax<T>::Word;
+  return static_cast<T>(atomicMax(reinterpret_cast<W*>(p), static_cast<W>(v)));
+}
+template <typename T>
+__device__ T AtomicExch(T* p, NoDeduce<T> v) {
+  using W = typename Exch<T>::Word;
+  return static_cast<T>(atomicExch(reinterpret_cast<W*>(p), static_cast<W>(v)));
+}
+template <typename T>
+__device__ T AtomicCas(T* p, NoDeduce<T> expected, NoDeduce<T> desired) {
+  using W = typename Cas<T>::Word;
+  return static_cast<T>(atomicCAS(reinterpret_cast<W*>(p), static_cast<W>(expected),
+                                  static_cast<W>(desired)));
+}
+}  // namespace gpuhal_kernel_atomics
+
 #define GPUHAL_KERNEL(name, ...) extern "C" __global__ void name(__VA_ARGS__)
 #define GPUHAL_BUFFER(T) T* __restrict__
-#define GPUHAL_GLOBAL_ID_X (blockIdx.x * blockDim.x + threadIdx.x)
+#define GPUHAL_GLOBAL_ID(axis) (blockIdx.axis * blockDim.axis + threadIdx.axis)
+#define GPUHAL_GLOBAL_ID_X GPUHAL_GLOBAL_ID(x)
+#define GPUHAL_THREAD_ID(axis) (threadIdx.axis)
 #define GPUHAL_THREAD_ID_X (threadIdx.x)
 #define GPUHAL_BLOCK_ID(axis) (blockIdx.axis)
 #define GPUHAL_GRID_DIM(axis) (gridDim.axis)
 #define GPUHAL_BLOCK_DIM(axis) (blockDim.axis)
-#define GPUHAL_ATOMIC_ADD(lvalue, value) atomicAdd(&(lvalue), (value))
+#define GPUHAL_WARP_SIZE (warpSize)
+#define GPUHAL_ATOMIC_ADD(lvalue, value) ::gpuhal_kernel_atomics::AtomicAdd(&(lvalue), (value))
+#define GPUHAL_ATOMIC_MIN(lvalue, value) ::gpuhal_kernel_atomics::AtomicMin(&(lvalue), (value))
+#define GPUHAL_ATOMIC_MAX(lvalue, value) ::gpuhal_kernel_atomics::AtomicMax(&(lvalue), (value))
+#define GPUHAL_ATOMIC_EXCH(lvalue, value) ::gpuhal_kernel_atomics::AtomicExch(&(lvalue), (value))
+#define GPUHAL_ATOMIC_CAS(lvalue, expected, desired) \
+  ::gpuhal_kernel_atomics::AtomicCas(&(lvalue), (expected), (desired))
 
 #else  // the simulated GPU
 
@@ -60,6 +143,7 @@ struct ThreadIndex {
   KernelDim3 block_dim;
   KernelDim3 thread_id{0, 0, 0};
   KernelDim3 grid_dim;
+  uint32_t warp_size = 32;
 };
 
 // A kernel's view of a binding. The allocation is resolved once per launch, so an
@@ -135,6 +219,7 @@ void RunGridOf(HostKernelLaunch& launch, void (*body)(const ThreadIndex&, Args..
   ThreadIndex index;
   index.grid_dim = launch.grid();
   index.block_dim = launch.block();
+  index.warp_size = launch.warp_size();
   auto call = [&](const Args&... unpacked) { body(index, unpacked...); };
   for (uint32_t bz = 0; bz < index.grid_dim.z; ++bz)
     for (uint32_t by = 0; by < index.grid_dim.y; ++by)
@@ -154,6 +239,49 @@ void RunGridOf(HostKernelLaunch& launch, void (*body)(const ThreadIndex&, Args..
 template <auto Body>
 void RunGrid(HostKernelLaunch& launch) {
   RunGridOf(launch, Body);
+}
+
+// The atomics, for threads that run one at a time: plain read-modify-writes, typed as on
+// a GPU (the same types compile, and the others do not).
+template <typename T>
+concept AtomicInteger = std::is_integral_v<T> && (sizeof(T) == 4 || sizeof(T) == 8) &&
+                        !std::is_same_v<T, bool>;
+template <typename T>
+concept AtomicAddable = AtomicInteger<T> || std::is_same_v<T, float>;
+template <AtomicAddable T>
+T AtomicAdd(T* p, std::type_identity_t<T> v) {
+  const T old = *p;
+  if constexpr (std::is_integral_v<T>) {
+    *p = static_cast<T>(static_cast<std::make_unsigned_t<T>>(old) +
+                        static_cast<std::make_unsigned_t<T>>(v));  // wraps, as on a GPU
+  } else {
+    *p = old + v;
+  }
+  return old;
+}
+template <AtomicInteger T>
+T AtomicMin(T* p, std::type_identity_t<T> v) {
+  const T old = *p;
+  if (v < old) *p = v;
+  return old;
+}
+template <AtomicInteger T>
+T AtomicMax(T* p, std::type_identity_t<T> v) {
+  const T old = *p;
+  if (v > old) *p = v;
+  return old;
+}
+template <AtomicAddable T>
+T AtomicExch(T* p, std::type_identity_t<T> v) {
+  const T old = *p;
+  *p = v;
+  return old;
+}
+template <AtomicInteger T>
+T AtomicCas(T* p, std::type_identity_t<T> expected, std::type_identity_t<T> desired) {
+  const T old = *p;
+  if (old == expected) *p = desired;
+  return old;
 }
 
 // The kernels one translation unit defines, in definition order.
@@ -207,13 +335,21 @@ inline TranslationUnitKernels& ThisTranslationUnitsKernels() {
   static void name##_gpuhal_thread(                                                         \
       [[maybe_unused]] const ::gpuhal::kernel_abi::ThreadIndex& gpuhal_thread, __VA_ARGS__)
 #define GPUHAL_BUFFER(T) ::gpuhal::kernel_abi::DeviceBuffer<T>
-#define GPUHAL_GLOBAL_ID_X \
-  (gpuhal_thread.block_id.x * gpuhal_thread.block_dim.x + gpuhal_thread.thread_id.x)
+#define GPUHAL_GLOBAL_ID(axis) \
+  (gpuhal_thread.block_id.axis * gpuhal_thread.block_dim.axis + gpuhal_thread.thread_id.axis)
+#define GPUHAL_GLOBAL_ID_X GPUHAL_GLOBAL_ID(x)
+#define GPUHAL_THREAD_ID(axis) (gpuhal_thread.thread_id.axis)
 #define GPUHAL_THREAD_ID_X (gpuhal_thread.thread_id.x)
 #define GPUHAL_BLOCK_ID(axis) (gpuhal_thread.block_id.axis)
 #define GPUHAL_GRID_DIM(axis) (gpuhal_thread.grid_dim.axis)
 #define GPUHAL_BLOCK_DIM(axis) (gpuhal_thread.block_dim.axis)
-#define GPUHAL_ATOMIC_ADD(lvalue, value) ((lvalue) += (value))
+#define GPUHAL_WARP_SIZE (gpuhal_thread.warp_size)
+#define GPUHAL_ATOMIC_ADD(lvalue, value) ::gpuhal::kernel_abi::AtomicAdd(&(lvalue), (value))
+#define GPUHAL_ATOMIC_MIN(lvalue, value) ::gpuhal::kernel_abi::AtomicMin(&(lvalue), (value))
+#define GPUHAL_ATOMIC_MAX(lvalue, value) ::gpuhal::kernel_abi::AtomicMax(&(lvalue), (value))
+#define GPUHAL_ATOMIC_EXCH(lvalue, value) ::gpuhal::kernel_abi::AtomicExch(&(lvalue), (value))
+#define GPUHAL_ATOMIC_CAS(lvalue, expected, desired) \
+  ::gpuhal::kernel_abi::AtomicCas(&(lvalue), (expected), (desired))
 
 // Adds every kernel defined so far in this translation unit to a HostKernelLibrary;
 // a Status (ALREADY_EXISTS for a name the library has).
