@@ -7,7 +7,7 @@
 // build's default (2,000; fewer under sanitizers). GPUHAL_SOAK_SECONDS=N instead runs
 // every property over and over with fresh seeds for N seconds in total.
 // GPUHAL_PROPERTY_SCHEDULE pins the simulated GPU's schedule; GPUHAL_PROPERTY_TRACE_DIR
-// says where failing runs' Chrome traces go. See docs/testing.md for reproducing a failure
+// says where failing runs' Chrome traces go. See docs/properties.md for reproducing a failure
 // from its seed.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
