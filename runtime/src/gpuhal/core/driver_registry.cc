@@ -162,7 +162,7 @@ Result<Ref<Device>> DriverRegistry::CreateDevice(std::string_view uri,
   return driver->CreateDevice(parsed, host_allocator);
 }
 
-// DriverRegistry::Default() and CreateDevice() are defined with the built-in drivers
-// (fakes/builtin_drivers.cc), which sit above the runtime: the runtime names no backend.
+// DriverRegistry::Default() and CreateDevice() are in ../builtin_drivers.cc, a library of
+// their own (gpuhal_builtin_drivers): they name every backend, and gpuhal_runtime none.
 
 }  // namespace gpuhal

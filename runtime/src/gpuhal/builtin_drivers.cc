@@ -1,5 +1,6 @@
-// Assembles the registry of built-in drivers. It lives at the top of the library stack
-// because it names both the real backends and the simulated GPU.
+// DriverRegistry::Default(): the registry of built-in drivers. Built as its own library
+// (gpuhal_builtin_drivers), above the backends and the simulated GPU it names; the
+// registry itself (core/driver_registry.cc) names no backend.
 #include <cstdio>
 
 #include "backends/cuda/cuda_registration.h"
