@@ -51,7 +51,7 @@ if [[ " $stages " == *" tsan "* ]]; then
               runtime_wait_semaphores_test runtime_holder_reference_test
               backends_gpu_gpu_queue_test backends_gpu_gpu_queue_retirement_cuda_test
               backends_gpu_gpu_queue_retirement_hip_test fuzz_concurrent_submission_test
-              fuzz_timeline_properties_test)
+              fuzz_timeline_properties_test simulated_gpu_test)
   cmake --build "$tsan_dir" -j "$jobs" --target "${tsan_tests[@]}"
   echo "== TSan: built in $(elapsed)"
 
@@ -75,12 +75,14 @@ if [[ " $stages " == *" tsan "* ]]; then
   run_tsan backends_gpu_gpu_queue_test '*threaded*'
   run_tsan backends_gpu_gpu_queue_retirement_cuda_test '*'
   run_tsan backends_gpu_gpu_queue_retirement_hip_test '*'
+  # Faults, lost devices, traces and host kernel libraries as applications use them.
+  run_tsan simulated_gpu_test '*threaded*:HostKernelLibraryTest.*:SimulatedDevicesTest.*'
   GPUHAL_CONCURRENCY_SEEDS="$concurrency_seeds" GPUHAL_CONCURRENCY_PROGRAMS="$concurrency_programs" \
     run_tsan fuzz_concurrent_submission_test '*'
   GPUHAL_PROPERTY_SCHEDULE=threaded GPUHAL_PROPERTY_PROGRAMS="$tsan_programs" \
     GPUHAL_PROPERTY_TRACE_DIR="$tsan_dir" run_tsan fuzz_timeline_properties_test '*'
-  echo "== TSan stage: clean (semaphore, reference, queue, retirement, many-thread and property" \
-       "suites, threaded schedule, $concurrency_seeds seeds x 8 configurations and" \
+  echo "== TSan stage: clean (semaphore, reference, queue, retirement, simulated-GPU API," \
+       "many-thread and property suites, threaded schedule, $concurrency_seeds seeds x 8 configurations and" \
        "$concurrency_programs generated many-thread plans, $tsan_programs programs per property)" \
        "in $(elapsed)"
 fi
