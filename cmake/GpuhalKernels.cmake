@@ -27,6 +27,22 @@ if(NOT GPUHAL_KERNEL_INCLUDE_DIR)
   message(FATAL_ERROR "GpuhalKernels.cmake needs GPUHAL_KERNEL_INCLUDE_DIR")
 endif()
 
+# Compiles the kernels of gpuhal_add_kernels(<name>) for one device target (ptx, hsaco)
+# with the compiler command given after the fixed arguments, and adds the result to the
+# caller's pack_targets and pack_depends.
+function(_gpuhal_device_code name out target extension sources includes)
+  file(CONFIGURE OUTPUT ${out}/${name}_device.${extension} CONTENT "${includes}")
+  add_custom_command(
+    OUTPUT ${out}/${name}.${target}
+    COMMAND ${ARGN} -std=c++17 -I${GPUHAL_KERNEL_INCLUDE_DIR}
+            -o ${out}/${name}.${target} ${out}/${name}_device.${extension}
+    DEPENDS ${sources}
+    COMMENT "gpuhal_add_kernels(${name}): ${target}"
+    VERBATIM)
+  set(pack_targets ${pack_targets} --target ${target}:${out}/${name}.${target} PARENT_SCOPE)
+  set(pack_depends ${pack_depends} ${out}/${name}.${target} PARENT_SCOPE)
+endfunction()
+
 function(gpuhal_add_kernels name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "NAMESPACE;PTX_ARCH" "SOURCES;ENTRY;HIP_ARCHS")
   if(arg_UNPARSED_ARGUMENTS)
@@ -121,36 +137,18 @@ gpuhal::Status AddHostKernels(gpuhal::HostKernelLibrary& library) {
 
   find_program(GPUHAL_NVCC nvcc HINTS ENV CUDA_PATH ENV CUDA_HOME /usr/local/cuda PATH_SUFFIXES bin)
   if(GPUHAL_NVCC)
-    file(CONFIGURE OUTPUT ${out}/${name}_device.cu CONTENT "${includes}")
-    add_custom_command(
-      OUTPUT ${out}/${name}.ptx
-      COMMAND ${GPUHAL_NVCC} -ptx -arch=${arg_PTX_ARCH} -std=c++17
-              -I${GPUHAL_KERNEL_INCLUDE_DIR}
-              -o ${out}/${name}.ptx ${out}/${name}_device.cu
-      DEPENDS ${sources}
-      COMMENT "gpuhal_add_kernels(${name}): PTX (${arg_PTX_ARCH})"
-      VERBATIM)
-    list(APPEND pack_targets --target ptx:${out}/${name}.ptx)
-    list(APPEND pack_depends ${out}/${name}.ptx)
+    _gpuhal_device_code(${name} ${out} ptx cu "${sources}" "${includes}"
+                        ${GPUHAL_NVCC} -ptx -arch=${arg_PTX_ARCH})
     list(APPEND built "PTX")
   endif()
   find_program(GPUHAL_HIPCC hipcc HINTS ENV ROCM_PATH /opt/rocm PATH_SUFFIXES bin)
   if(GPUHAL_HIPCC)
-    file(CONFIGURE OUTPUT ${out}/${name}_device.hip CONTENT "${includes}")
     set(offload)
     foreach(arch IN LISTS arg_HIP_ARCHS)
       list(APPEND offload --offload-arch=${arch})
     endforeach()
-    add_custom_command(
-      OUTPUT ${out}/${name}.hsaco
-      COMMAND ${GPUHAL_HIPCC} --genco ${offload} -std=c++17
-              -I${GPUHAL_KERNEL_INCLUDE_DIR}
-              -o ${out}/${name}.hsaco ${out}/${name}_device.hip
-      DEPENDS ${sources}
-      COMMENT "gpuhal_add_kernels(${name}): HSACO (${arg_HIP_ARCHS})"
-      VERBATIM)
-    list(APPEND pack_targets --target hsaco:${out}/${name}.hsaco)
-    list(APPEND pack_depends ${out}/${name}.hsaco)
+    _gpuhal_device_code(${name} ${out} hsaco hip "${sources}" "${includes}"
+                        ${GPUHAL_HIPCC} --genco ${offload})
     list(APPEND built "HSACO")
   endif()
   list(JOIN built ", " built_text)

@@ -39,67 +39,56 @@
 #endif
 #include <stdint.h>
 
-// The vendors' atomics take int, unsigned int, unsigned long long and float; the
-// dialect's integer types map onto them (a 64-bit signed add, exchange or compare-and-
-// swap is the same bit operation on unsigned long long). A type with no mapping for an
-// operation has no `Word`, so using it fails to compile.
+#include <type_traits>
+
+// The vendors' atomics take int, unsigned int, long long (min and max), unsigned long long
+// and float. A dialect integer maps onto the vendor word of its size and signedness, except
+// that a 64-bit signed add, exchange or compare-and-swap, the same bit operation either
+// way, uses unsigned long long. A type with no word for an operation has no `type`, so
+// using it fails to compile.
 namespace gpuhal_kernel_atomics {
-template <typename T> struct Add;
-template <typename T> struct MinMax;
-template <typename T> struct Exch;
-template <typename T> struct Cas;
-template <> struct Add<int> { using Word = int; };
-template <> struct Add<unsigned int> { using Word = unsigned int; };
-template <> struct Add<long> { using Word = unsigned long long; };
-template <> struct Add<unsigned long> { using Word = unsigned long long; };
-template <> struct Add<long long> { using Word = unsigned long long; };
-template <> struct Add<unsigned long long> { using Word = unsigned long long; };
-template <> struct Add<float> { using Word = float; };
-template <> struct MinMax<int> { using Word = int; };
-template <> struct MinMax<unsigned int> { using Word = unsigned int; };
-template <> struct MinMax<long> { using Word = long long; };
-template <> struct MinMax<unsigned long> { using Word = unsigned long long; };
-template <> struct MinMax<long long> { using Word = long long; };
-template <> struct MinMax<unsigned long long> { using Word = unsigned long long; };
-template <> struct Exch<int> { using Word = int; };
-template <> struct Exch<unsigned int> { using Word = unsigned int; };
-template <> struct Exch<long> { using Word = unsigned long long; };
-template <> struct Exch<unsigned long> { using Word = unsigned long long; };
-template <> struct Exch<long long> { using Word = unsigned long long; };
-template <> struct Exch<unsigned long long> { using Word = unsigned long long; };
-template <> struct Exch<float> { using Word = float; };
-template <> struct Cas<int> { using Word = int; };
-template <> struct Cas<unsigned int> { using Word = unsigned int; };
-template <> struct Cas<long> { using Word = unsigned long long; };
-template <> struct Cas<unsigned long> { using Word = unsigned long long; };
-template <> struct Cas<long long> { using Word = unsigned long long; };
-template <> struct Cas<unsigned long long> { using Word = unsigned long long; };
+template <unsigned kBytes, bool kSigned, bool kCompares>
+struct IntWord { using type = unsigned long long; };
+template <bool kCompares> struct IntWord<4, true, kCompares> { using type = int; };
+template <bool kCompares> struct IntWord<4, false, kCompares> { using type = unsigned int; };
+template <> struct IntWord<8, true, true> { using type = long long; };
+
+// kCompares: min and max; kFloat: float is supported (add and exchange).
+template <typename T, bool kCompares, bool kFloat, typename = void>
+struct Word {};
+template <typename T, bool kCompares, bool kFloat>
+struct Word<T, kCompares, kFloat,
+            std::enable_if_t<std::is_integral<T>::value && (sizeof(T) == 4 || sizeof(T) == 8)>> {
+  using type = typename IntWord<sizeof(T), std::is_signed<T>::value, kCompares>::type;
+};
+template <bool kCompares>
+struct Word<float, kCompares, true> { using type = float; };
 template <typename T> struct Same { using type = T; };
 template <typename T> using NoDeduce = typename Same<T>::type;
 
 template <typename T>
 __device__ T AtomicAdd(T* p, NoDeduce<T> v) {
-  using W = typename Add<T>::Word;
+  using W = typename Word<T, false, true>::type;
   return static_cast<T>(atomicAdd(reinterpret_cast<W*>(p), static_cast<W>(v)));
 }
 template <typename T>
 __device__ T AtomicMin(T* p, NoDeduce<T> v) {
-  using W = typename MinMax<T>::Word;
+  using W = typename Word<T, true, false>::type;
   return static_cast<T>(atomicMin(reinterpret_cast<W*>(p), static_cast<W>(v)));
 }
 template <typename T>
 __device__ T AtomicMax(T* p, NoDeduce<T> v) {
-  using W = typename MinMax<T>::Word;
+  using W = typename Word<T, true, false>::type;
   return static_cast<T>(atomicMax(reinterpret_cast<W*>(p), static_cast<W>(v)));
 }
 template <typename T>
 __device__ T AtomicExch(T* p, NoDeduce<T> v) {
-  using W = typename Exch<T>::Word;
+  using W = typename Word<T, false, true>::type;
   return static_cast<T>(atomicExch(reinterpret_cast<W*>(p), static_cast<W>(v)));
 }
 template <typename T>
 __device__ T AtomicCas(T* p, NoDeduce<T> expected, NoDeduce<T> desired) {
-  using W = typename Cas<T>::Word;
+  using W = typename Word<T, false, false>::type;
   return static_cast<T>(atomicCAS(reinterpret_cast<W*>(p), static_cast<W>(expected),
                                   static_cast<W>(desired)));
 }
