@@ -132,25 +132,35 @@ Result<FaultPlan> ParseFaultPlan(std::optional<std::string_view> fail,
 
 Result<FaultPlan> ParseFaultSpec(std::string_view spec, const FaultVocabulary& vocabulary,
                                  uint64_t seed) {
-  std::optional<std::string_view> fail, lose, fault_kernel;
+  std::optional<std::string_view> fail, lose, fault_kernel, memory;
   for (std::string_view pair : SplitString(spec, '&')) {
     const size_t equals = pair.find('=');
     const std::string_view key = pair.substr(0, equals);
     std::optional<std::string_view>* slot = key == "fail"           ? &fail
                                             : key == "lose"         ? &lose
                                             : key == "fault_kernel" ? &fault_kernel
+                                            : key == "memory"       ? &memory
                                                                     : nullptr;
     if (equals == std::string_view::npos || slot == nullptr) {
       return InvalidArgumentError("fault spec part '", pair,
-                                  "' is not fail=..., lose=N or fault_kernel=...");
+                                  "' is not fail=..., lose=N, fault_kernel=... or memory=SIZE");
     }
     if (slot->has_value()) return InvalidArgumentError("fault spec sets '", key, "' twice");
     *slot = pair.substr(equals + 1);
   }
-  return ParseFaultPlan(fail, lose, fault_kernel, vocabulary, seed);
+  GPUHAL_ASSIGN_OR_RETURN(FaultPlan plan,
+                          ParseFaultPlan(fail, lose, fault_kernel, vocabulary, seed));
+  if (memory) {
+    GPUHAL_ASSIGN_OR_RETURN(plan.memory_bytes, ParseByteSize("memory", *memory));
+  }
+  return plan;
 }
 
 void ApplyFaultPlan(const FaultPlan& plan, Engine& engine) {
+  if (plan.memory_bytes) {
+    for (int device = 0; device < engine.device_count(); ++device)
+      engine.SetDeviceMemoryLimit(device, *plan.memory_bytes);
+  }
   for (const FaultRule& rule : plan.rules) engine.fault_injector().AddRule(rule);
   if (plan.lose_after_calls) {
     engine.fault_injector().LoseDeviceAfter(*plan.lose_after_calls, [&engine] {

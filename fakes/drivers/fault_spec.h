@@ -50,7 +50,10 @@ struct FaultVocabulary {
 struct FaultPlan {
   std::vector<FaultRule> rules;
   std::optional<uint64_t> lose_after_calls;
-  bool empty() const { return rules.empty() && !lose_after_calls; }
+  // memory= of a spec given to InjectFaults: every device's new memory cap (a URI's
+  // memory= sizes the simulated GPU when it is made instead).
+  std::optional<uint64_t> memory_bytes;
+  bool empty() const { return rules.empty() && !lose_after_calls && !memory_bytes; }
 };
 
 // Parses the values of fail=, lose= and fault_kernel= (each may be absent); `seed` seeds
@@ -60,7 +63,7 @@ Result<FaultPlan> ParseFaultPlan(std::optional<std::string_view> fail,
                                  std::optional<std::string_view> fault_kernel,
                                  const FaultVocabulary& vocabulary, uint64_t seed);
 
-// Parses "key=value&key=value" with the keys above (fail, lose, fault_kernel) and no
+// Parses "key=value&key=value" with the keys fail, lose, fault_kernel and memory and no
 // others: the form the public InjectFaults takes.
 Result<FaultPlan> ParseFaultSpec(std::string_view spec, const FaultVocabulary& vocabulary,
                                  uint64_t seed);

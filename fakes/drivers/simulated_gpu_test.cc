@@ -190,6 +190,17 @@ TEST_P(SimulatedGpuTest, CapsDeviceMemory) {
   EXPECT_OK(device->AllocateBuffer({}, 16 * 1024));
 }
 
+TEST_P(SimulatedGpuTest, CapsDeviceMemoryFromTheApi) {
+  ASSERT_OK_AND_ASSIGN(Ref<Device> device, CreateDevice(Uri(), allocator_));
+  ASSERT_OK_AND_ASSIGN(Ref<Buffer> before, device->AllocateBuffer({}, 128 * 1024));
+  ASSERT_OK(simulated::InjectFaults(*device, "memory=256KiB"));
+  EXPECT_THAT(device->AllocateBuffer({}, 256 * 1024),
+              StatusIs(StatusCode::kResourceExhausted, HasSubstr(Alloc())));
+  EXPECT_OK(device->AllocateBuffer({}, 64 * 1024));  // 192 of 256 KiB in use
+  EXPECT_THAT(simulated::InjectFaults(*device, "memory=lots"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("memory=lots is not a size")));
+}
+
 TEST_P(SimulatedGpuTest, ALostDeviceFailsEveryLaterCall) {
   ASSERT_OK_AND_ASSIGN(Ref<Device> device, CreateDevice(Uri(), allocator_));
   ASSERT_OK(simulated::InjectFaults(*device, "lose=0"));
@@ -248,6 +259,7 @@ TEST_P(SimulatedGpuTest, AMalformedFaultSpecNamesItsBadPartAndAddsNothing) {
       {"fault_kernel=@2", "expected a kernel name"},
       {"fault_kernel=k@x", "launch number 'x'"},
       {"retry=3", "'retry=3' is not fail="},
+      {"memory=0", "memory=0 is not a size"},
       {"fail=" + alloc + "@1&fail=" + alloc + "@2", "sets 'fail' twice"},
       // A good rule before a bad one: nothing of the spec is added.
       {"fail=" + alloc + "@1,bogus", "fail=bogus"},

@@ -33,6 +33,8 @@ bool IsSimulated(Device& device);
 //                         cuLaunchKernel, ncclAllReduce, ...)
 //   lose=N                the device is lost after N more vendor calls
 //   fault_kernel=NAME@N   the Nth launch of kernel NAME faults (N defaults to 1)
+//   memory=SIZE           caps each simulated device's memory from now on (64MiB, ...);
+//                         allocations already made stay
 // Calls are counted from this call. INVALID_ARGUMENT naming the malformed part, with
 // nothing added.
 Status InjectFaults(Device& device, std::string_view spec);
