@@ -1,7 +1,6 @@
 #include "fakes/drivers/fake_drivers.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <cstdint>
@@ -17,14 +16,12 @@ namespace {
 
 Result<uint64_t> ParseUnsigned(std::string_view key, std::string_view text, uint64_t min,
                                uint64_t max) {
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
-      value > max) {
+  const std::optional<uint64_t> value = ParseUnsignedDecimal(text);
+  if (!value || *value < min || *value > max) {
     return InvalidArgumentError("simulated GPU URI parameter ", key, "=", text,
                                 " is not an integer in [", min, ", ", max, "]");
   }
-  return value;
+  return *value;
 }
 
 }  // namespace

@@ -10,13 +10,6 @@
 namespace gpuhal::fake {
 namespace {
 
-std::optional<uint64_t> ParseCount(std::string_view text) {
-  uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 bool Contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -55,7 +48,7 @@ Result<FaultRule> ParseFailRule(std::string_view rule_text, const FaultVocabular
                                 "'s vendor or collectives library", hint);
   }
   if (rule_text[at] == '@') {
-    std::optional<uint64_t> nth = ParseCount(value);
+    std::optional<uint64_t> nth = ParseUnsignedDecimal(value);
     if (!nth || *nth == 0) {
       return InvalidArgumentError("fail=", rule_text, ": the call number '", value,
                                   "' is not an integer of at least 1");
@@ -89,7 +82,7 @@ Result<FaultRule> ParseKernelFault(std::string_view text, const FaultVocabulary&
   rule.error_code = vocabulary.launch_failed;
   rule.nth_call = 1;
   if (at != std::string_view::npos) {
-    std::optional<uint64_t> nth = ParseCount(text.substr(at + 1));
+    std::optional<uint64_t> nth = ParseUnsignedDecimal(text.substr(at + 1));
     if (!nth || *nth == 0) {
       return InvalidArgumentError("fault_kernel=", text, ": the launch number '",
                                   text.substr(at + 1), "' is not an integer of at least 1");
@@ -119,7 +112,7 @@ Result<FaultPlan> ParseFaultPlan(std::optional<std::string_view> fail,
     }
   }
   if (lose) {
-    std::optional<uint64_t> calls = ParseCount(*lose);
+    std::optional<uint64_t> calls = ParseUnsignedDecimal(*lose);
     if (!calls) {
       return InvalidArgumentError("lose=", *lose,
                                   ": expected the number of vendor calls before the device is "
@@ -170,6 +163,13 @@ void ApplyFaultPlan(const FaultPlan& plan, Engine& engine) {
   }
 }
 
+std::optional<uint64_t> ParseUnsignedDecimal(std::string_view text) {
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 Result<uint64_t> ParseByteSize(std::string_view key, std::string_view text) {
   static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {
       {"KiB", uint64_t{1} << 10}, {"MiB", uint64_t{1} << 20}, {"GiB", uint64_t{1} << 30}};
@@ -181,7 +181,7 @@ Result<uint64_t> ParseByteSize(std::string_view key, std::string_view text) {
       unit = bytes;
     }
   }
-  std::optional<uint64_t> count = ParseCount(digits);
+  std::optional<uint64_t> count = ParseUnsignedDecimal(digits);
   if (!count || *count == 0 || *count > UINT64_MAX / unit) {
     return InvalidArgumentError("simulated GPU URI parameter ", key, "=", text,
                                 " is not a size: a positive number of bytes, or of KiB, MiB "

@@ -71,6 +71,9 @@ Result<FaultPlan> ParseFaultSpec(std::string_view spec, const FaultVocabulary& v
 // Adds the plan's rules to `engine`; lose= makes every device of the engine lost.
 void ApplyFaultPlan(const FaultPlan& plan, Engine& engine);
 
+// A whole unsigned decimal number, or nothing (empty text, a sign, junk, overflow).
+std::optional<uint64_t> ParseUnsignedDecimal(std::string_view text);
+
 // "4096", "64KiB", "64MiB", "1GiB" as bytes; INVALID_ARGUMENT naming `key` otherwise.
 Result<uint64_t> ParseByteSize(std::string_view key, std::string_view text);
 

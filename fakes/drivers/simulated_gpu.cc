@@ -1,9 +1,6 @@
 // The public simulated-GPU test API (gpuhal/simulated_gpu.h) over the fake drivers.
 #include "gpuhal/simulated_gpu.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <string>
 
 #include "fakes/drivers/fake_drivers_internal.h"
@@ -58,18 +55,10 @@ Result<std::string> TraceJson(Device& device) {
 }
 
 Status WriteTrace(Device& device, std::string_view path) {
-  GPUHAL_ASSIGN_OR_RETURN(std::string json, TraceJson(device));
-  const std::string path_text(path);
-  std::FILE* file = std::fopen(path_text.c_str(), "wb");
-  if (file == nullptr) {
-    return PermissionDeniedError("the trace cannot be written to '", path, "': ",
-                                 std::strerror(errno));
-  }
-  const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size();
-  const int saved_errno = errno;
-  if (std::fclose(file) != 0 || !written) {
-    return PermissionDeniedError("the trace could not be written to '", path, "': ",
-                                 std::strerror(written ? errno : saved_errno));
+  GPUHAL_ASSIGN_OR_RETURN(Simulated simulated, SimulatedOf(device));
+  std::string why;
+  if (!simulated.engine->WriteTraceFile(std::string(path), &why)) {
+    return PermissionDeniedError("the trace cannot be written to '", path, "': ", why);
   }
   return OkStatus();
 }

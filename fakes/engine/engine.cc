@@ -57,7 +57,14 @@ Engine::Engine(const EngineOptions& options)
 }
 
 Engine::~Engine() {
-  if (!options_.trace_path.empty()) WriteTraceFileAtExit();
+  if (!options_.trace_path.empty()) {
+    // No caller to return to: say it where the user will see it.
+    std::string why;
+    if (!WriteTraceFile(options_.trace_path, &why)) {
+      std::fprintf(stderr, "gpuhal: the simulated GPU's trace could not be written to '%s': %s\n",
+                   options_.trace_path.c_str(), why.c_str());
+    }
+  }
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -1043,15 +1050,21 @@ bool Engine::trace_enabled() {
   return trace_.enabled();
 }
 
-void Engine::WriteTraceFileAtExit() {
+bool Engine::WriteTraceFile(const std::string& path, std::string* why) {
   const std::string json = ChromeTraceJson();
-  std::FILE* file = std::fopen(options_.trace_path.c_str(), "wb");
-  const bool written = file != nullptr && std::fwrite(json.data(), 1, json.size(), file) == json.size();
-  const bool closed = file != nullptr && std::fclose(file) == 0;
-  if (!written || !closed) {
-    std::fprintf(stderr, "gpuhal: the simulated GPU's trace could not be written to '%s': %s\n",
-                 options_.trace_path.c_str(), std::strerror(errno));
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    if (why) *why = std::strerror(errno);
+    return false;
   }
+  const bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size();
+  const int write_errno = errno;
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !closed) {
+    if (why) *why = std::strerror(written ? errno : write_errno);
+    return false;
+  }
+  return true;
 }
 
 void Engine::ClearTrace() {

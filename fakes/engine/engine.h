@@ -201,6 +201,8 @@ class Engine {
   // ---- Traces ----
   std::string ChromeTraceJson();
   void ClearTrace();
+  // Writes ChromeTraceJson() to `path`; false with *why (the system's reason) if it cannot.
+  bool WriteTraceFile(const std::string& path, std::string* why);
   // Starts or stops recording; spans recorded so far stay.
   void SetTraceEnabled(bool enabled);
   bool trace_enabled();
@@ -245,7 +247,6 @@ class Engine {
   uint64_t ClockNs();
   void AddTraceLocked(const char* name, const Stream& stream, uint64_t start, uint64_t end);
   void WorkerLoop();
-  void WriteTraceFileAtExit();
 
   const EngineOptions options_;
   KernelRegistry kernels_;
